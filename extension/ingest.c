@@ -1,0 +1,1018 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *		telemetrics_api.ingest() and telemetrics_api.ingest_batch(): validate,
+ *		deduplicate and store telemetry records.
+ *
+ * Both functions run the same pipeline over an array of IngestItems:
+ *
+ *	1. read each record's fields out of its jsonb object and validate them
+ *	   (fields.c); a record that fails is rejected with the reference's
+ *	   message and a SQLSTATE;
+ *	2. make sure today's partition exists (partitions.c);
+ *	3. in one subtransaction, with one statement each for the whole batch:
+ *	   claim the (event id, machine id) keys of version-4 records, insert
+ *	   the records that are not duplicates, and look up the stored records
+ *	   the duplicates point at.  Statement-level triggers on
+ *	   telemetrics.records therefore fire once per batch;
+ *	4. if that subtransaction fails with a data error (SQLSTATE class 22 or
+ *	   23), redo step 3 one record at a time, each in its own
+ *	   subtransaction, so that one bad record never costs the others; any
+ *	   other error (out of memory, cancel, deadlock, ...) is re-thrown;
+ *	5. put every rejected record into the quarantine: in the same
+ *	   transaction for the batch (which returns outcomes instead of raising),
+ *	   through a background worker for the single-record function (which
+ *	   raises the error and would otherwise roll the quarantine row back).
+ *
+ * Memory: everything lives in the caller's memory context (the function's
+ * per-call context), which is reset by the executor after the call.  SPI
+ * results are copied out before the next SPI call.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "telemetrics.h"
+
+PG_FUNCTION_INFO_V1(telemetrics_ingest);
+PG_FUNCTION_INFO_V1(telemetrics_ingest_batch);
+
+/* Where one record stands. */
+typedef enum ItemState
+{
+	ITEM_VALID,					/* validated, not yet stored */
+	ITEM_STORED,
+	ITEM_DUPLICATE,
+	ITEM_REJECTED
+} ItemState;
+
+/* One record on its way through the pipeline. */
+typedef struct IngestItem
+{
+	int			ord;			/* 1-based position in the call */
+	Jsonb	   *fields;			/* as received; NULL if none */
+	const char *tid;			/* the X-Telemetry-TID it came with, or NULL */
+	size_t		tid_len;
+	const unsigned char *payload;	/* raw bytes; NULL if empty */
+	size_t		payload_len;
+
+	TmInput		in;				/* borrowed views of the above */
+	TmRecord	rec;			/* valid when state != ITEM_REJECTED */
+	char	   *scratch;
+
+	ItemState	state;
+	int64		id;				/* assigned record id */
+	pg_uuid_t	event_uuid;		/* rec.event_id as a uuid, if has_event_id */
+	Jsonb	   *json;			/* the stored record (stored or duplicate) */
+	char		sqlstate[6];	/* why it was rejected */
+	char	   *message;
+} IngestItem;
+
+/* Prepared statements, kept for the life of the backend. */
+static SPIPlanPtr plan_keys = NULL;
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_duplicates = NULL;
+static SPIPlanPtr plan_drop_key = NULL;
+
+#define INSERT_NCOLS 19
+
+/* ----------------------------------------------------------------
+ * Reading a record's fields
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * item_read_fields
+ *		Point item->in at the record fields found in item->fields.
+ *
+ * Keys that are not record fields are ignored.  Names are matched as
+ * fields.c does (any case, '-' or '_').  When two keys name the same field,
+ * the first in jsonb order wins.  A JSON null counts as absent; numbers and
+ * booleans count as their text; arrays and objects as their JSON text
+ * (which then fails validation).  Strings are borrowed from the jsonb.
+ * Returns false if fields is not a JSON object.
+ */
+static bool
+item_read_fields(IngestItem *item)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (item->fields == NULL)
+		return true;
+	if (!JB_ROOT_IS_OBJECT(item->fields) || JB_ROOT_IS_SCALAR(item->fields))
+		return false;
+
+	it = JsonbIteratorInit(&item->fields->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		int			f;
+		TmStr	   *dst;
+
+		if (tok != WJB_KEY)
+			continue;
+		f = tm_field_lookup(v.val.string.val, v.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if (f < 0 || item->in.field[f].ptr != NULL)
+			continue;
+		dst = &item->in.field[f];
+		switch (v.type)
+		{
+			case jbvString:
+				dst->ptr = v.val.string.val;
+				dst->len = v.val.string.len;
+				break;
+			case jbvNumeric:
+				dst->ptr = DatumGetCString(DirectFunctionCall1(numeric_out,
+															   NumericGetDatum(v.val.numeric)));
+				dst->len = strlen(dst->ptr);
+				break;
+			case jbvBool:
+				dst->ptr = v.val.boolean ? "true" : "false";
+				dst->len = strlen(dst->ptr);
+				break;
+			case jbvBinary:
+				dst->ptr = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+				dst->len = strlen(dst->ptr);
+				break;
+			default:			/* jbvNull */
+				break;
+		}
+	}
+	return true;
+}
+
+static void
+item_reject(IngestItem *item, const char *sqlstate, const char *message)
+{
+	item->state = ITEM_REJECTED;
+	memcpy(item->sqlstate, sqlstate, 5);
+	item->sqlstate[5] = '\0';
+	item->message = pstrdup(message);
+}
+
+static inline int
+hex_value(char c)
+{
+	return (c >= '0' && c <= '9') ? c - '0' : c - 'a' + 10;
+}
+
+/*
+ * item_validate
+ *		Run the field rules; on success the item is ITEM_VALID, otherwise
+ *		ITEM_REJECTED with the reference's message.
+ */
+static void
+item_validate(IngestItem *item)
+{
+	TmLimits	limits;
+	TmError		err;
+	size_t		need;
+
+	item->state = ITEM_VALID;
+	item->in.tid.ptr = item->tid;
+	item->in.tid.len = item->tid_len;
+	item->in.payload = item->payload;
+	item->in.payload_len = item->payload_len;
+
+	if (!item_read_fields(item))
+	{
+		item_reject(item, "22023", "record fields must be a JSON object");
+		return;
+	}
+
+	limits.tids = telemetrics_tids ? telemetrics_tids : "";
+	limits.max_payload = (size_t) telemetrics_max_payload_bytes;
+	need = tm_scratch_size(&item->in);
+	item->scratch = palloc(need);
+	if (!tm_validate(&item->in, &limits, &item->rec, item->scratch, need, &err))
+	{
+		item_reject(item, err.sqlstate, err.message);
+		return;
+	}
+	if (item->rec.has_event_id)
+	{
+		int			i;
+
+		for (i = 0; i < UUID_LEN; i++)
+			item->event_uuid.data[i] = (unsigned char)
+				((hex_value(item->rec.event_id.ptr[2 * i]) << 4) |
+				 hex_value(item->rec.event_id.ptr[2 * i + 1]));
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Building column values
+ * ----------------------------------------------------------------
+ */
+
+static Datum
+text_datum(TmStr s)
+{
+	return PointerGetDatum(cstring_to_text_with_len(s.ptr, (int) s.len));
+}
+
+/*
+ * payload_datum
+ *		The payload as text in the database encoding: read as UTF-8 when it is
+ *		valid UTF-8, else as Latin-1 (every byte is a character).  Raises
+ *		22P05 if the database encoding cannot represent it.
+ */
+static Datum
+payload_datum(const IngestItem *item)
+{
+	const unsigned char *p = item->payload;
+	size_t		len = item->payload_len;
+	int			db_encoding = GetDatabaseEncoding();
+
+	if (len == 0)
+		return PointerGetDatum(cstring_to_text_with_len("", 0));
+	if (len > (size_t) (MaxAllocSize / 2 - VARHDRSZ))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("payload of %zu bytes is too large to store", len)));
+
+	if (item->rec.payload_utf8)
+	{
+		char	   *conv;
+
+		if (db_encoding == PG_UTF8)
+			return PointerGetDatum(cstring_to_text_with_len((const char *) p, (int) len));
+		conv = pg_any_to_server((const char *) p, (int) len, PG_UTF8);
+		if (conv == (const char *) p)
+			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
+		return PointerGetDatum(cstring_to_text(conv));
+	}
+
+	if (db_encoding == PG_UTF8)
+	{
+		/* Latin-1 to UTF-8 by hand: each byte is the code point */
+		text	   *t = (text *) palloc(VARHDRSZ + 2 * len);
+		unsigned char *d = (unsigned char *) VARDATA(t);
+		size_t		i;
+
+		for (i = 0; i < len; i++)
+		{
+			if (p[i] < 0x80)
+				*d++ = p[i];
+			else
+			{
+				*d++ = (unsigned char) (0xC0 | (p[i] >> 6));
+				*d++ = (unsigned char) (0x80 | (p[i] & 0x3F));
+			}
+		}
+		SET_VARSIZE(t, VARHDRSZ + (d - (unsigned char *) VARDATA(t)));
+		return PointerGetDatum(t);
+	}
+	else
+	{
+		char	   *conv = pg_any_to_server((const char *) p, (int) len, PG_LATIN1);
+
+		if (conv == (const char *) p)
+			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
+		return PointerGetDatum(cstring_to_text(conv));
+	}
+}
+
+/* Unix seconds to TimestampTz. */
+static TimestampTz
+unix_to_timestamptz(int64 secs)
+{
+	return (TimestampTz) ((secs - ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY))
+						  * USECS_PER_SEC);
+}
+
+/* A one-dimensional array of n datums of type elemtype. */
+static Datum
+make_array(Datum *values, bool *nulls, int n, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1];
+	int			lbs[1];
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	dims[0] = n;
+	lbs[0] = 1;
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
+											  elemtype, typlen, typbyval, typalign));
+}
+
+/* ----------------------------------------------------------------
+ * Storing
+ * ----------------------------------------------------------------
+ */
+
+static SPIPlanPtr
+prepare_kept(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+static void
+prepare_plans(void)
+{
+	if (plan_keys == NULL)
+	{
+		Oid			types[4] = {UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID};
+
+		plan_keys = prepare_kept(
+			"INSERT INTO telemetrics.record_keys AS k (event_id, machine_id, record_id, received_at) "
+			"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+			"pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+			"ON CONFLICT (event_id, machine_id) DO NOTHING "
+			"RETURNING k.record_id",
+			4, types);
+	}
+	if (plan_insert == NULL)
+	{
+		Oid			types[INSERT_NCOLS] = {
+			INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+			TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+			INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT2ARRAYOID,
+			INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+			TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TEXTARRAYOID
+		};
+
+		plan_insert = prepare_kept(
+			"INSERT INTO telemetrics.records AS r (id, received_at, created_at, machine_id, "
+			"host_type, arch, classification, severity, build, kernel_version, "
+			"record_version, payload_version, system_name, board_name, cpu_model, "
+			"bios_version, event_id, external, payload) "
+			"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+			"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+			"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+			"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+			"pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14), "
+			"pg_catalog.unnest($15), pg_catalog.unnest($16), pg_catalog.unnest($17), "
+			"pg_catalog.unnest($18), pg_catalog.unnest($19)) "
+			"RETURNING r.id, telemetrics.record_json(r)",
+			INSERT_NCOLS, types);
+	}
+	if (plan_duplicates == NULL)
+	{
+		Oid			types[2] = {UUIDARRAYOID, TEXTARRAYOID};
+
+		plan_duplicates = prepare_kept(
+			"SELECT u.e, u.m, CASE WHEN r.id IS NULL THEN NULL "
+			"ELSE telemetrics.record_json(r) END "
+			"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(e, m) "
+			"JOIN telemetrics.record_keys k ON k.event_id OPERATOR(pg_catalog.=) u.e "
+			"AND k.machine_id OPERATOR(pg_catalog.=) u.m "
+			"LEFT JOIN telemetrics.records r ON r.id OPERATOR(pg_catalog.=) k.record_id "
+			"AND r.received_at OPERATOR(pg_catalog.=) k.received_at",
+			2, types);
+	}
+	if (plan_drop_key == NULL)
+	{
+		Oid			types[2] = {UUIDOID, TEXTOID};
+
+		plan_drop_key = prepare_kept(
+			"DELETE FROM telemetrics.record_keys "
+			"WHERE event_id OPERATOR(pg_catalog.=) $1 AND machine_id OPERATOR(pg_catalog.=) $2",
+			2, types);
+	}
+}
+
+static bool
+same_key(const IngestItem *item, const pg_uuid_t *uuid, const text *machine)
+{
+	return memcmp(item->event_uuid.data, uuid->data, UUID_LEN) == 0 &&
+		item->rec.machine_id.len == VARSIZE_ANY_EXHDR(machine) &&
+		memcmp(item->rec.machine_id.ptr, VARDATA_ANY(machine), item->rec.machine_id.len) == 0;
+}
+
+/*
+ * store_items
+ *		Step 3 of the pipeline for items[0..n): claim keys, insert, look up
+ *		duplicates.  Errors propagate; the caller runs this in a
+ *		subtransaction.  received_at is the reception time of all of them.
+ *		JSON results are copied into result_cxt.
+ */
+static void
+store_items(IngestItem **items, int n, TimestampTz received_at,
+			MemoryContext result_cxt)
+{
+	Datum	   *cols[INSERT_NCOLS];
+	bool	   *nulls[INSERT_NCOLS];
+	Datum		args[INSERT_NCOLS];
+	int			nkeys = 0,
+				nnew = 0,
+				ndup = 0,
+				i,
+				c,
+				round;
+	int			ret;
+
+	prepare_plans();
+
+	for (c = 0; c < INSERT_NCOLS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		nulls[c] = palloc0(sizeof(bool) * n);
+	}
+
+	/*
+	 * Claim keys.  A record whose key is already taken (by a stored record,
+	 * or by an earlier record of this batch) is a duplicate.  Round 2 runs
+	 * only if a key pointed at a record that no longer exists (a stale key;
+	 * retention normally deletes keys with their records).
+	 */
+	for (round = 0; round < 2; round++)
+	{
+		bool		stale = false;
+
+		nkeys = 0;
+		for (i = 0; i < n; i++)
+		{
+			IngestItem *it = items[i];
+
+			if (it->state != ITEM_VALID || !it->rec.has_event_id)
+				continue;
+			cols[0][nkeys] = UUIDPGetDatum(&it->event_uuid);
+			cols[1][nkeys] = text_datum(it->rec.machine_id);
+			cols[2][nkeys] = Int64GetDatum(it->id);
+			cols[3][nkeys] = TimestampTzGetDatum(received_at);
+			nkeys++;
+		}
+		if (nkeys == 0)
+			break;
+
+		args[0] = make_array(cols[0], nulls[0], nkeys, UUIDOID);
+		args[1] = make_array(cols[1], nulls[1], nkeys, TEXTOID);
+		args[2] = make_array(cols[2], nulls[2], nkeys, INT8OID);
+		args[3] = make_array(cols[3], nulls[3], nkeys, TIMESTAMPTZOID);
+		ret = SPI_execute_plan(plan_keys, args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "claiming record keys failed: %s", SPI_result_code_string(ret));
+
+		/* whoever did not get its key back is a duplicate */
+		for (i = 0; i < n; i++)
+		{
+			IngestItem *it = items[i];
+			uint64		r;
+			bool		claimed = false;
+
+			if (it->state != ITEM_VALID || !it->rec.has_event_id)
+				continue;
+			for (r = 0; r < SPI_processed && !claimed; r++)
+			{
+				bool		isnull;
+				Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+
+				claimed = (!isnull && DatumGetInt64(d) == it->id);
+			}
+			if (!claimed)
+				it->state = ITEM_DUPLICATE;
+		}
+		SPI_freetuptable(SPI_tuptable);
+
+		/* look up what the duplicates point at */
+		ndup = 0;
+		for (i = 0; i < n; i++)
+			if (items[i]->state == ITEM_DUPLICATE)
+			{
+				cols[0][ndup] = UUIDPGetDatum(&items[i]->event_uuid);
+				cols[1][ndup] = text_datum(items[i]->rec.machine_id);
+				ndup++;
+			}
+		if (ndup == 0)
+			break;
+
+		/*
+		 * Duplicates of records of this same batch are not inserted yet, so
+		 * only look for those whose key existed before; the rest are
+		 * resolved after the insert below.
+		 */
+		args[0] = make_array(cols[0], nulls[0], ndup, UUIDOID);
+		args[1] = make_array(cols[1], nulls[1], ndup, TEXTOID);
+		ret = SPI_execute_plan(plan_duplicates, args, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "looking up duplicates failed: %s", SPI_result_code_string(ret));
+		for (i = 0; i < (int) SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		n1,
+						n2,
+						n3;
+			pg_uuid_t  *uuid = DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &n1));
+			text	   *machine = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &n2));
+			Datum		json = SPI_getbinval(tup, desc, 3, &n3);
+			int			j;
+
+			for (j = 0; j < n; j++)
+			{
+				IngestItem *it = items[j];
+
+				if (it->state != ITEM_DUPLICATE || !same_key(it, uuid, machine))
+					continue;
+				if (n3)
+				{
+					/*
+					 * Stale key, unless the record it names is one of ours
+					 * (inserted below).
+					 */
+					int			k;
+					bool		ours = false;
+
+					for (k = 0; k < n; k++)
+						if (items[k]->state == ITEM_VALID && items[k]->rec.has_event_id &&
+							memcmp(items[k]->event_uuid.data, uuid->data, UUID_LEN) == 0 &&
+							same_key(items[k], uuid, machine))
+							ours = true;
+					if (!ours)
+					{
+						Datum		dargs[2];
+
+						dargs[0] = UUIDPGetDatum(&it->event_uuid);
+						dargs[1] = text_datum(it->rec.machine_id);
+						if (SPI_execute_plan(plan_drop_key, dargs, NULL, false, 0) != SPI_OK_DELETE)
+							elog(ERROR, "dropping a stale record key failed");
+						it->state = ITEM_VALID;
+						stale = true;
+					}
+				}
+				else
+				{
+					MemoryContext old = MemoryContextSwitchTo(result_cxt);
+
+					it->json = DatumGetJsonbPCopy(json);
+					MemoryContextSwitchTo(old);
+				}
+			}
+		}
+		if (!stale)
+			break;
+		/* stale keys were dropped: retry claiming for those items */
+		for (i = 0; i < n; i++)
+			if (items[i]->state == ITEM_DUPLICATE && items[i]->json == NULL)
+				items[i]->state = ITEM_VALID;
+	}
+
+	/* insert the new records in one statement */
+	nnew = 0;
+	for (i = 0; i < n; i++)
+	{
+		IngestItem *it = items[i];
+		TmRecord   *r = &it->rec;
+
+		if (it->state != ITEM_VALID)
+			continue;
+		cols[0][nnew] = Int64GetDatum(it->id);
+		cols[1][nnew] = TimestampTzGetDatum(received_at);
+		cols[2][nnew] = TimestampTzGetDatum(unix_to_timestamptz(r->created));
+		cols[3][nnew] = text_datum(r->machine_id);
+		cols[4][nnew] = text_datum(r->host_type);
+		cols[5][nnew] = text_datum(r->arch);
+		cols[6][nnew] = text_datum(r->classification);
+		cols[7][nnew] = Int16GetDatum((int16) r->severity);
+		cols[8][nnew] = text_datum(r->build);
+		cols[9][nnew] = text_datum(r->kernel_version);
+		cols[10][nnew] = Int16GetDatum((int16) r->record_version);
+		cols[11][nnew] = Int32GetDatum(r->payload_version);
+		nulls[11][nnew] = !r->has_payload_version;
+		if (r->system_name.ptr != NULL)
+			cols[12][nnew] = text_datum(r->system_name);
+		else
+			nulls[12][nnew] = true;
+		cols[13][nnew] = text_datum(r->board_name);
+		cols[14][nnew] = text_datum(r->cpu_model);
+		cols[15][nnew] = text_datum(r->bios_version);
+		cols[16][nnew] = text_datum(r->event_id);
+		cols[17][nnew] = BoolGetDatum(r->external);
+		cols[18][nnew] = payload_datum(it);
+		nnew++;
+	}
+	if (nnew > 0)
+	{
+		static const Oid elemtypes[INSERT_NCOLS] = {
+			INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+			TEXTOID, INT2OID, TEXTOID, TEXTOID, INT2OID, INT4OID, TEXTOID,
+			TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID
+		};
+
+		for (c = 0; c < INSERT_NCOLS; c++)
+			args[c] = make_array(cols[c], nulls[c], nnew, elemtypes[c]);
+		ret = SPI_execute_plan(plan_insert, args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "inserting records failed: %s", SPI_result_code_string(ret));
+		for (i = 0; i < (int) SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			Datum		json = SPI_getbinval(tup, desc, 2, &isnull);
+			int			j;
+
+			for (j = 0; j < n; j++)
+				if (items[j]->state == ITEM_VALID && items[j]->id == id)
+				{
+					MemoryContext old = MemoryContextSwitchTo(result_cxt);
+
+					items[j]->json = DatumGetJsonbPCopy(json);
+					MemoryContextSwitchTo(old);
+					items[j]->state = ITEM_STORED;
+				}
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+
+	/* duplicates of records stored just now, in this same batch */
+	for (i = 0; i < n; i++)
+	{
+		IngestItem *it = items[i];
+		int			j;
+
+		if (it->state != ITEM_DUPLICATE || it->json != NULL)
+			continue;
+		for (j = 0; j < n; j++)
+			if (items[j]->state == ITEM_STORED && items[j]->rec.has_event_id &&
+				memcmp(items[j]->event_uuid.data, it->event_uuid.data, UUID_LEN) == 0 &&
+				items[j]->rec.machine_id.len == it->rec.machine_id.len &&
+				memcmp(items[j]->rec.machine_id.ptr, it->rec.machine_id.ptr, it->rec.machine_id.len) == 0)
+			{
+				it->json = items[j]->json;
+				break;
+			}
+		if (it->json == NULL)
+			elog(ERROR, "duplicate record %d has no stored original", it->ord);
+	}
+
+	for (i = 0; i < n; i++)
+		if (items[i]->state == ITEM_VALID)
+			elog(ERROR, "record %d was neither stored nor found to be a duplicate",
+				 items[i]->ord);
+}
+
+/* Is this error about the record's data (and so the record's fault)? */
+static bool
+is_data_error(int sqlerrcode)
+{
+	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_DATA_EXCEPTION ||
+		category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+		sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
+/*
+ * store_in_subxact
+ *		Run store_items in a subtransaction.  Returns NULL on success; on a
+ *		data error, returns the error (the subtransaction is rolled back and
+ *		the items are back in their state before the call).  Other errors are
+ *		re-thrown.
+ */
+static ErrorData *
+store_in_subxact(IngestItem **items, int n, TimestampTz received_at,
+				 MemoryContext result_cxt)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ItemState  *saved = palloc(sizeof(ItemState) * n);
+	ErrorData  *edata = NULL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		saved[i] = items[i]->state;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		store_items(items, n, received_at, result_cxt);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (!is_data_error(edata->sqlerrcode))
+			ReThrowError(edata);
+		for (i = 0; i < n; i++)
+		{
+			items[i]->state = saved[i];
+			items[i]->json = NULL;
+		}
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * ingest_items
+ *		The whole pipeline over items[0..n).  Must be called inside
+ *		SPI_connect().  On return every item is stored, a duplicate, or
+ *		rejected (and quarantined when quarantine_here is true; otherwise the
+ *		caller quarantines).
+ */
+static void
+ingest_items(IngestItem *items, int n, bool quarantine_here,
+			 MemoryContext result_cxt)
+{
+	TimestampTz received_at = GetCurrentTimestamp();
+	IngestItem **valid = palloc(sizeof(IngestItem *) * Max(n, 1));
+	Oid			seq;
+	int			nvalid = 0,
+				i;
+
+	for (i = 0; i < n; i++)
+	{
+		item_validate(&items[i]);
+		if (items[i].state == ITEM_VALID)
+			valid[nvalid++] = &items[i];
+	}
+
+	if (nvalid > 0)
+	{
+		seq = get_relname_relid("records_id_seq", get_namespace_oid("telemetrics", false));
+		if (!OidIsValid(seq))
+			elog(ERROR, "sequence telemetrics.records_id_seq is missing");
+		for (i = 0; i < nvalid; i++)
+			valid[i]->id = nextval_internal(seq, false);
+
+		tm_ensure_partition(received_at);
+
+		if (store_in_subxact(valid, nvalid, received_at, result_cxt) != NULL)
+		{
+			/* some record broke the batch: one at a time, to find it */
+			for (i = 0; i < nvalid; i++)
+			{
+				ErrorData  *edata = store_in_subxact(&valid[i], 1, received_at, result_cxt);
+
+				if (edata != NULL)
+					item_reject(valid[i], unpack_sql_state(edata->sqlerrcode),
+								edata->message ? edata->message : "record could not be stored");
+			}
+		}
+	}
+
+	if (quarantine_here)
+	{
+		for (i = 0; i < n; i++)
+		{
+			TmRejected	rej;
+
+			if (items[i].state != ITEM_REJECTED)
+				continue;
+			rej.sqlstate = items[i].sqlstate;
+			rej.message = items[i].message;
+			rej.fields = items[i].fields;
+			rej.tid = items[i].tid ? pnstrdup(items[i].tid, items[i].tid_len) : NULL;
+			rej.payload = items[i].payload;
+			rej.payload_len = items[i].payload_len;
+			tm_quarantine_in_xact(&rej);
+		}
+	}
+}
+
+static const char *
+outcome_name(ItemState s)
+{
+	switch (s)
+	{
+		case ITEM_STORED:
+			return "stored";
+		case ITEM_DUPLICATE:
+			return "duplicate";
+		case ITEM_REJECTED:
+			return "rejected";
+		default:
+			return "pending";
+	}
+}
+
+static void
+item_from_args(IngestItem *item, int ord, Datum fields, bool fields_null,
+			   Datum payload, bool payload_null, Datum tid, bool tid_null)
+{
+	memset(item, 0, sizeof(*item));
+	item->ord = ord;
+	item->fields = fields_null ? NULL : DatumGetJsonbP(fields);
+	if (!payload_null)
+	{
+		bytea	   *b = DatumGetByteaPP(payload);
+
+		item->payload = (const unsigned char *) VARDATA_ANY(b);
+		item->payload_len = VARSIZE_ANY_EXHDR(b);
+	}
+	if (!tid_null)
+	{
+		text	   *t = DatumGetTextPP(tid);
+
+		item->tid = VARDATA_ANY(t);
+		item->tid_len = VARSIZE_ANY_EXHDR(t);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * SQL-callable functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * telemetrics_ingest(fields jsonb, payload bytea, tid text,
+ *					  OUT outcome text, OUT record jsonb)
+ *		Store one record; outcome is 'stored' or 'duplicate', record the
+ *		stored record as JSON.  A rejected record raises its SQLSTATE and the
+ *		reference's message, after being quarantined autonomously.
+ */
+Datum
+telemetrics_ingest(PG_FUNCTION_ARGS)
+{
+	MemoryContext callcxt = CurrentMemoryContext;
+	IngestItem	item;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	item_from_args(&item, 1,
+				   PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+				   PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+				   PG_GETARG_DATUM(2), PG_ARGISNULL(2));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ingest_items(&item, 1, false, callcxt);
+	SPI_finish();
+
+	if (item.state == ITEM_REJECTED)
+	{
+		TmRejected	rej;
+		int			code;
+		bool		kept;
+
+		rej.sqlstate = item.sqlstate;
+		rej.message = item.message;
+		rej.fields = item.fields;
+		rej.tid = item.tid ? pnstrdup(item.tid, item.tid_len) : NULL;
+		rej.payload = item.payload;
+		rej.payload_len = item.payload_len;
+		kept = tm_quarantine_autonomous(&rej);
+
+		tm_sqlstate_errcode(item.sqlstate, &code);
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("%s", item.message),
+				 kept ? errdetail("The record was kept in telemetrics.quarantine.") :
+				 errdetail("The record could not be kept in telemetrics.quarantine.")));
+	}
+
+	values[0] = CStringGetTextDatum(outcome_name(item.state));
+	values[1] = JsonbPGetDatum(item.json);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* The elements of a 1-D array argument (none if NULL). */
+static void
+array_arg(FunctionCallInfo fcinfo, int argno, Oid elemtype,
+		  Datum **values, bool **nulls, int *n)
+{
+	ArrayType  *arr;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	*values = NULL;
+	*nulls = NULL;
+	*n = 0;
+	if (PG_ARGISNULL(argno))
+		return;
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("ingest_batch takes one-dimensional arrays")));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, values, nulls, n);
+}
+
+/*
+ * telemetrics_ingest_batch(fields jsonb[], payloads bytea[], tids text[])
+ *		RETURNS TABLE (ord int, outcome text, sqlstate text, message text,
+ *					   record jsonb)
+ *		Store many records in one call and one transaction; one row per
+ *		record, in input order.  Rejections do not raise: they are reported
+ *		in their row and quarantined in this transaction.  tids may have one
+ *		element, which then applies to every record, or one per record.
+ */
+Datum
+telemetrics_ingest_batch(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext callcxt = CurrentMemoryContext;
+	Datum	   *fv,
+			   *pv,
+			   *tv;
+	bool	   *fn,
+			   *pn,
+			   *tn;
+	int			nf,
+				np,
+				nt,
+				i;
+	IngestItem *items;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	array_arg(fcinfo, 0, JSONBOID, &fv, &fn, &nf);
+	array_arg(fcinfo, 1, BYTEAOID, &pv, &pn, &np);
+	array_arg(fcinfo, 2, TEXTOID, &tv, &tn, &nt);
+	if (np != nf && np != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("ingest_batch got %d field sets but %d payloads", nf, np)));
+	if (nt != nf && nt > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("ingest_batch got %d field sets but %d telemetry ids", nf, nt)));
+	if (nf == 0)
+		return (Datum) 0;
+
+	items = palloc(sizeof(IngestItem) * nf);
+	for (i = 0; i < nf; i++)
+	{
+		int			ti = (nt == 1) ? 0 : i;
+
+		item_from_args(&items[i], i + 1,
+					   fv[i], fn[i],
+					   np ? pv[i] : (Datum) 0, np ? pn[i] : true,
+					   nt ? tv[ti] : (Datum) 0, nt ? tn[ti] : true);
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ingest_items(items, nf, true, callcxt);
+	SPI_finish();
+
+	for (i = 0; i < nf; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = Int32GetDatum(items[i].ord);
+		values[1] = CStringGetTextDatum(outcome_name(items[i].state));
+		if (items[i].state == ITEM_REJECTED)
+		{
+			values[2] = CStringGetTextDatum(items[i].sqlstate);
+			values[3] = CStringGetTextDatum(items[i].message);
+			nulls[4] = true;
+		}
+		else
+		{
+			nulls[2] = nulls[3] = true;
+			values[4] = JsonbPGetDatum(items[i].json);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * tm_sqlstate_errcode
+ *		The errcode() value of a five-character SQLSTATE.
+ */
+void
+tm_sqlstate_errcode(const char *s, int *code)
+{
+	*code = MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
+}

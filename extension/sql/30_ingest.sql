@@ -1,0 +1,45 @@
+-- Ingest API (ingest.c).  SECURITY DEFINER: the gateway's role has no
+-- privilege on the tables, only EXECUTE on these functions.
+
+CREATE FUNCTION telemetrics_api.ingest(
+	p_fields jsonb, p_payload bytea, p_tid text DEFAULT NULL,
+	OUT outcome text, OUT record jsonb)
+RETURNS record
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'telemetrics_ingest';
+COMMENT ON FUNCTION telemetrics_api.ingest(jsonb, bytea, text) IS
+	'validate and store one record: fields as a JSON object (names in any case, - or _), the raw payload, the X-Telemetry-TID; '
+	'returns outcome stored or duplicate and the stored record as JSON; a rejected record raises its SQLSTATE and is quarantined';
+
+CREATE FUNCTION telemetrics_api.ingest(
+	p_fields jsonb, p_payload text, p_tid text DEFAULT NULL,
+	OUT outcome text, OUT record jsonb)
+RETURNS record
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT * FROM telemetrics_api.ingest(p_fields, pg_catalog.convert_to(p_payload, 'UTF8'), p_tid)
+$$;
+COMMENT ON FUNCTION telemetrics_api.ingest(jsonb, text, text) IS
+	'ingest() with a text payload, for SQL callers';
+
+CREATE FUNCTION telemetrics_api.ingest_batch(
+	p_fields jsonb[], p_payloads bytea[], p_tids text[])
+RETURNS TABLE (ord integer, outcome text, sqlstate text, message text, record jsonb)
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'telemetrics_ingest_batch';
+COMMENT ON FUNCTION telemetrics_api.ingest_batch(jsonb[], bytea[], text[]) IS
+	'validate and store many records in one call and one transaction; one row per record in input order: '
+	'outcome stored, duplicate or rejected (with sqlstate and message); rejections do not abort the others';
+
+CREATE FUNCTION telemetrics_api.version()
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'telemetrics'
+$$;
+COMMENT ON FUNCTION telemetrics_api.version() IS
+	'the installed version of the telemetrics extension (the gateway checks it)';

@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * telemetrics.h
+ *		Declarations shared by the fmgr-facing files of the extension.
+ *
+ * The pure C modules (fields.h, and the parsers) have their own headers
+ * and never include this one.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TELEMETRICS_H
+#define TELEMETRICS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "fields.h"
+
+/* GUC variables (telemetrics.c) */
+extern char *telemetrics_tids;
+extern int	telemetrics_max_payload_bytes;
+extern int	telemetrics_quarantine_max_rows;
+extern int	telemetrics_quarantine_payload_bytes;
+
+/* ingest.c */
+extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
+
+/* partitions.c */
+
+/*
+ * tm_ensure_partition
+ *		Make sure telemetrics.records has a partition for ts.  Must be called
+ *		inside SPI_connect().  Cheap when the partition is known to exist.
+ */
+extern void tm_ensure_partition(TimestampTz ts);
+
+/* quarantine.c */
+
+/* One rejected record, as handed to the quarantine. */
+typedef struct TmRejected
+{
+	const char *sqlstate;		/* five characters */
+	const char *message;
+	Jsonb	   *fields;			/* the fields as received; may be NULL */
+	const char *tid;			/* may be NULL */
+	const unsigned char *payload;	/* may be NULL */
+	size_t		payload_len;
+} TmRejected;
+
+/*
+ * tm_quarantine_in_xact
+ *		Record a rejection in telemetrics.quarantine within the current
+ *		transaction.  Must be called inside SPI_connect().
+ */
+extern void tm_quarantine_in_xact(const TmRejected *rej);
+
+/*
+ * tm_quarantine_autonomous
+ *		Record a rejection in its own transaction, through a background
+ *		worker, so that it survives the error the caller is about to raise.
+ *		Waits for the worker.  On failure to start one, logs a WARNING and
+ *		returns false.
+ */
+extern bool tm_quarantine_autonomous(const TmRejected *rej);
+
+#endif							/* TELEMETRICS_H */

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# make run: install what is missing, build, start a private PostgreSQL 15
+# cluster under var/run (reused by the next run), create the extension and
+# the gateway role, start the gateway with demo data, and print where
+# everything is.  Ctrl-C stops all of it.
+#
+# Environment: TM_PG_PORT (default 54320), TM_HTTP_PORT (default 8080),
+# TM_DEMO_MACHINES (default 200; 0 loads no demo data).
+. "$(dirname "$0")/lib.sh"
+cd "$TM_ROOT"
+
+pg_port=${TM_PG_PORT:-54320}
+http_port=${TM_HTTP_PORT:-8080}
+demo_machines=${TM_DEMO_MACHINES:-200}
+
+scripts/deps.sh
+scripts/build.sh
+
+state=$(tm_state_dir run)
+tm_cluster_init "$state" "$pg_port"
+tm_cluster_start "$state"
+tm_create_db "$state" telemetrics
+
+gateway_pid=
+stop_all() {
+	trap - INT TERM EXIT
+	tm_log "stopping"
+	if [ -n "$gateway_pid" ]; then
+		kill -TERM "$gateway_pid" 2>/dev/null || true
+		wait "$gateway_pid" 2>/dev/null || true
+	fi
+	tm_cluster_stop "$state"
+	tm_log "stopped"
+	exit 0
+}
+trap stop_all INT TERM EXIT
+
+conninfo="host=127.0.0.1 port=$pg_port dbname=telemetrics user=telemetrics_gateway passfile=$state/pgpass"
+url=
+if [ -x gateway/telemetrics-gateway ]; then
+	gateway/telemetrics-gateway --listen 127.0.0.1 --port "$http_port" \
+		--db "$conninfo" --ui-dir "$TM_ROOT/ui" >>"$state/gateway.log" 2>&1 &
+	gateway_pid=$!
+	url="http://127.0.0.1:$http_port/"
+	tm_wait_http "${url}healthz" 30 || { tail -20 "$state/gateway.log" >&2; tm_die "the gateway did not start"; }
+	if [ "$demo_machines" -gt 0 ] && [ -x sim/telemetrics-sim ] && \
+		[ "$(tm_psql "$state" telemetrics -tAc 'SELECT count(*) FROM telemetrics.records')" = 0 ]; then
+		tm_log "loading demo data from $demo_machines simulated machines"
+		sim/telemetrics-sim --url "$url" --machines "$demo_machines" --demo >>"$state/sim.log" 2>&1 \
+			|| tm_log "demo data load failed; see $state/sim.log"
+	fi
+fi
+
+cat <<MSG
+
+telemetrics is running.
+  PostgreSQL  PGPASSFILE=$state/pgpass psql -h 127.0.0.1 -p $pg_port -U postgres telemetrics
+  Server log  $state/postgres.log
+MSG
+if [ -n "$url" ]; then
+	cat <<MSG
+  Web UI      $url
+  Ingest      POST ${url}v2/collector (headers), ${url}v3/collector (JSON)
+  Gateway log $state/gateway.log
+MSG
+fi
+printf '\nPress Ctrl-C to stop.\n'
+
+if [ -n "$gateway_pid" ]; then
+	wait "$gateway_pid" || true
+	tm_log "the gateway exited; see $state/gateway.log"
+	stop_all
+else
+	while :; do sleep 3600 & wait $!; done
+fi
