@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Build everything with warnings as errors and install the extension into
-# PostgreSQL 15 (with sudo when not root).  Used by run.sh and test.sh.
+# Build everything (warnings are errors) and install the extension into
+# var/pg15, the private PostgreSQL tree the scripts run (lib.sh,
+# tm_pg_tree).  Used by run.sh, test.sh and the benchmarks.  A system-wide
+# install is "make install" (see the README); this needs no root.
 . "$(dirname "$0")/lib.sh"
 cd "$TM_ROOT"
+tm_pg_tree
 make -s -j"$(nproc)" >/dev/null
-if [ -w "$(pg_config --pkglibdir)" ]; then
-	make -s install >/dev/null
-else
-	sudo make -s install >/dev/null
-fi
+make -s install DESTDIR="$(cd "$TM_PG_TREE" && pwd -P)" >/dev/null

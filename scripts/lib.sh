@@ -13,7 +13,11 @@
 set -euo pipefail
 
 TM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# The system's PostgreSQL 15, and the private copy of its tree that the
+# scripts run (see tm_pg_tree).
+PG_SYSTEM_BIN=/usr/lib/postgresql/15/bin
+TM_PG_TREE=$TM_ROOT/var/pg15
+PGBIN=$TM_PG_TREE/usr/lib/postgresql/15/bin
 export PATH="$PGBIN:$PATH"
 
 tm_log() { printf '%s\n' "telemetrics: $*" >&2; }
@@ -58,6 +62,42 @@ tm_state_dir() {
 		chown postgres: "$(readlink -f "$dir")"
 	fi
 	(cd "$dir" && pwd -P)
+}
+
+# tm_pg_tree: (re)build var/pg15, a private copy of the PostgreSQL 15
+# installation tree: the programs copied (hard links when possible), every
+# library and shared file linked, and an extension directory of its own.
+# PostgreSQL finds its share and lib directories relative to the program's
+# own location, so a server started from here loads the extensions
+# installed here ("make install DESTDIR=var/pg15"), and nothing system-wide
+# is touched or needed beyond the Debian packages.  Rebuilt when the
+# system's postgres binary changes (a package upgrade).
+tm_pg_tree() {
+	local sysshare=/usr/share/postgresql/15 syslib=/usr/lib/postgresql/15/lib
+	local stamp tree f
+	[ -x "$PG_SYSTEM_BIN/postgres" ] || tm_die "PostgreSQL 15 is not installed (run scripts/deps.sh)"
+	stamp=$(stat -c '%i %Y %s' "$PG_SYSTEM_BIN/postgres")
+	tree=$(tm_state_dir pg15)
+	if [ -f "$tree/.stamp" ] && [ "$(cat "$tree/.stamp")" = "$stamp" ]; then
+		return 0
+	fi
+	find "$tree" -mindepth 1 -delete
+	mkdir -p "$tree/usr/lib/postgresql/15/lib/bitcode" "$tree/usr/share/postgresql/15/extension"
+	cp -al "$PG_SYSTEM_BIN" "$tree/usr/lib/postgresql/15/bin" 2>/dev/null || {
+		rm -rf "$tree/usr/lib/postgresql/15/bin"
+		cp -a "$PG_SYSTEM_BIN" "$tree/usr/lib/postgresql/15/bin"
+	}
+	for f in "$syslib"/*; do
+		[ "$(basename "$f")" = bitcode ] || ln -s "$f" "$tree/usr/lib/postgresql/15/lib/"
+	done
+	if [ -d "$syslib/bitcode" ]; then
+		for f in "$syslib"/bitcode/*; do ln -s "$f" "$tree/usr/lib/postgresql/15/lib/bitcode/"; done
+	fi
+	for f in "$sysshare"/*; do
+		[ "$(basename "$f")" = extension ] || ln -s "$f" "$tree/usr/share/postgresql/15/"
+	done
+	for f in "$sysshare"/extension/*; do ln -s "$f" "$tree/usr/share/postgresql/15/extension/"; done
+	echo "$stamp" > "$tree/.stamp"
 }
 
 # tm_free_port: print a TCP port on 127.0.0.1 that nothing listens on.

@@ -6,6 +6,7 @@
 #
 # Suites get, in their environment:
 #   TM_ROOT         the checkout
+#   TM_PGBIN        bin directory of the private PostgreSQL tree (var/pg15)
 #   TM_TEST_STATE   a scratch directory for the run (var/test)
 #   TM_PG_DIR       the cluster's directory (pgdata, pgpass, postgres.log)
 #   TM_PG_PORT      its port on 127.0.0.1
@@ -31,7 +32,7 @@ tm_cluster_start "$state/pg"
 trap 'tm_cluster_stop "$state/pg"' EXIT
 tm_create_db "$state/pg" telemetrics_test
 
-export TM_ROOT TM_TEST_STATE="$state" TM_PG_DIR="$state/pg" TM_PG_PORT="$port" \
+export TM_ROOT TM_TEST_STATE="$state" TM_PG_DIR="$state/pg" TM_PG_PORT="$port" TM_PGBIN="$PGBIN" \
 	PGPASSFILE="$state/pg/pgpass" TM_DB=telemetrics_test
 
 total_pass=0

@@ -13,7 +13,7 @@ done
 set +e
 /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
 	--inputdir="$TM_ROOT" --outputdir="$out" \
-	--bindir=/usr/lib/postgresql/15/bin \
+	--bindir="$TM_PGBIN" \
 	--host=127.0.0.1 --port="$TM_PG_PORT" --user=postgres \
 	--dbname=contrib_regression "${tests[@]}" | tee "$out/summary.txt"
 rc=${PIPESTATUS[0]}
