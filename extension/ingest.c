@@ -38,7 +38,6 @@
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -244,64 +243,41 @@ text_datum(TmStr s)
 
 /*
  * payload_datum
- *		The payload as text in the database encoding: read as UTF-8 when it is
- *		valid UTF-8, else as Latin-1 (every byte is a character).  Raises
- *		22P05 if the database encoding cannot represent it.
+ *		The payload as text: as is when it is valid UTF-8, else read as
+ *		Latin-1 (every byte is the character of that code point).  The
+ *		install script guarantees a UTF8 database.
  */
 static Datum
 payload_datum(const IngestItem *item)
 {
 	const unsigned char *p = item->payload;
 	size_t		len = item->payload_len;
-	int			db_encoding = GetDatabaseEncoding();
+	text	   *t;
+	unsigned char *d;
+	size_t		i;
 
-	if (len == 0)
-		return PointerGetDatum(cstring_to_text_with_len("", 0));
-	if (len > (size_t) (MaxAllocSize / 2 - VARHDRSZ))
+	if (item->rec.payload_utf8)
+		return PointerGetDatum(cstring_to_text_with_len((const char *) p, (int) len));
+
+	/* Latin-1: at most two UTF-8 bytes per byte */
+	if (len > (size_t) (MaxAllocSize - VARHDRSZ) / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("payload of %zu bytes is too large to store", len)));
-
-	if (item->rec.payload_utf8)
+	t = (text *) palloc(VARHDRSZ + 2 * len);
+	d = (unsigned char *) VARDATA(t);
+	for (i = 0; i < len; i++)
 	{
-		char	   *conv;
-
-		if (db_encoding == PG_UTF8)
-			return PointerGetDatum(cstring_to_text_with_len((const char *) p, (int) len));
-		conv = pg_any_to_server((const char *) p, (int) len, PG_UTF8);
-		if (conv == (const char *) p)
-			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
-		return PointerGetDatum(cstring_to_text(conv));
-	}
-
-	if (db_encoding == PG_UTF8)
-	{
-		/* Latin-1 to UTF-8 by hand: each byte is the code point */
-		text	   *t = (text *) palloc(VARHDRSZ + 2 * len);
-		unsigned char *d = (unsigned char *) VARDATA(t);
-		size_t		i;
-
-		for (i = 0; i < len; i++)
+		if (p[i] < 0x80)
+			*d++ = p[i];
+		else
 		{
-			if (p[i] < 0x80)
-				*d++ = p[i];
-			else
-			{
-				*d++ = (unsigned char) (0xC0 | (p[i] >> 6));
-				*d++ = (unsigned char) (0x80 | (p[i] & 0x3F));
-			}
+			*d++ = (unsigned char) (0xC0 | (p[i] >> 6));
+			*d++ = (unsigned char) (0x80 | (p[i] & 0x3F));
 		}
-		SET_VARSIZE(t, VARHDRSZ + (d - (unsigned char *) VARDATA(t)));
-		return PointerGetDatum(t);
 	}
-	else
-	{
-		char	   *conv = pg_any_to_server((const char *) p, (int) len, PG_LATIN1);
-
-		if (conv == (const char *) p)
-			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
-		return PointerGetDatum(cstring_to_text(conv));
-	}
+	SET_VARSIZE(t, VARHDRSZ + (d - (unsigned char *) VARDATA(t)));
+	return PointerGetDatum(t);
 }
 
 /* Unix seconds to TimestampTz. */
