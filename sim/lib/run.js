@@ -74,7 +74,7 @@ class Histogram {
     let seen = 0;
     for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
       seen += this.counts.get(b);
-      if (seen >= want) return 0.01 * Math.pow(1.05, b);
+      if (seen >= want) return Math.min(this.max, 0.01 * Math.pow(1.05, b));
     }
     return this.max;
   }

@@ -116,13 +116,13 @@ function byteaLiteral(str) {
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
     if (c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x27) continue;
-    out += b.latin1Slice(from, i);
+    out += b.toString('latin1', from, i);
     if (c === 0x5c) out += '\\\\';
     else if (c === 0x27) out += "''";
     else out += `\\${c.toString(8).padStart(3, '0')}`;
     from = i + 1;
   }
-  out += b.latin1Slice(from, b.length);
+  out += b.toString('latin1', from, b.length);
   return `${out}'`;
 }
 

@@ -107,7 +107,8 @@ export function header(req, name) {
 
 /*
  * A raw HTTP receiver on 127.0.0.1.  handler(req, n) returns {status,
- * headers, body} for the n-th request (0-based); default 201.  Keeps
+ * headers, body} for the n-th request (0-based), default 201; or {hang:
+ * true} (never answer) or {close: true} (drop the connection).  Keeps
  * connections open (HTTP/1.1) unless the client closes them.  Records
  * every raw request (Buffer) and counts connections.
  */
@@ -127,6 +128,11 @@ export async function startReceiver(handler = () => ({ status: 201 })) {
         const n = state.requests.length;
         state.requests.push(Buffer.from(raw));
         const res = handler(req, n) || { status: 201 };
+        if (res.hang) continue;
+        if (res.close) {
+          sock.destroy();
+          return;
+        }
         const body = Buffer.from(res.body !== undefined ? res.body : '{"ok":true}');
         let out = `HTTP/1.1 ${res.status} X\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
         for (const [k, v] of Object.entries(res.headers || {})) out += `${k}: ${v}\r\n`;
