@@ -564,7 +564,7 @@ class Generator {
       const rec = this.resend();
       if (rec) return rec;
     }
-    const invalid = this.opts.invalidRate > 0 && rng.chance(this.opts.invalidRate)
+    let invalid = this.opts.invalidRate > 0 && rng.chance(this.opts.invalidRate)
       ? rng.pick(this.invalidKinds) : '';
     if (this.loop && !invalid) {
       const l = this.loop;
@@ -580,6 +580,8 @@ class Generator {
       kind = 'heartbeat';
       m = this.pickMachine(kind, invalid !== '') || this.uniform.pick(rng);
     }
+    /* the mutations assume record format 4 (a fleet of only old clients has none) */
+    if (m.rfv !== 4) invalid = '';
     let t;
     let forced;
     if (kind === 'kernel-warning' && this.storm.sig && rng.chance(0.12)) {

@@ -184,6 +184,19 @@ class Conn {
       };
       const onClose = () => onEnd();
       const onError = (e) => {
+        /* a server may answer early (413) and reset the connection while
+           the body is still being written: keep the answer if it is whole */
+        if (gotBytes) {
+          try {
+            const res = parseResponse(Buffer.concat(chunks), false);
+            if (res) {
+              finish(null, res);
+              return;
+            }
+          } catch (ignored) {
+            /* fall through to the transport error */
+          }
+        }
         const err = new HttpError(e.code || 'EIO', e.message);
         err.noResponse = !gotBytes;
         finish(err);

@@ -66,7 +66,7 @@ function httpRequest(rec, target) {
   return Buffer.concat([Buffer.from(head, 'utf8'), body]);
 }
 
-/* parse --url: {host, port, hostHeader, basePath}. */
+/* parse --url: {host (to connect to), port, hostHeader, basePath}. */
 function parseUrl(url) {
   let u;
   try {
@@ -79,7 +79,9 @@ function parseUrl(url) {
   base = base.replace(/\/(v2|v3)\/collector\/?$/, '/');
   if (!base.endsWith('/')) base += '/';
   const port = u.port ? Number(u.port) : 80;
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  let host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  /* Node 18 may resolve localhost to ::1 first; the gateway listens on 127.0.0.1 */
+  if (host === 'localhost') host = '127.0.0.1';
   return { host, port, hostHeader: u.port ? `${u.hostname}:${u.port}` : u.hostname, basePath: base };
 }
 

@@ -5,6 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   NOW, sim, mkTmp, rmTmp, readManifest, startReceiver, freePort, parseRequest,
@@ -129,6 +130,34 @@ describe('HTTP mode', { timeout: 120000 }, () => {
       assert.match(r.stderr, /errors +2 \(ETIMEDOUT 2\)/);
     } finally {
       await rx.close();
+    }
+  });
+
+  test('an early 413 followed by a closed connection counts as the 413', async () => {
+    // like a server that checks Content-Length, answers, and closes without reading the body
+    let conns = 0;
+    const server = net.createServer((sock) => {
+      conns++;
+      let head = '';
+      sock.on('data', (d) => {
+        if (head.includes('\r\n\r\n')) return;
+        head += d.toString('latin1');
+        if (head.includes('\r\n\r\n')) {
+          sock.write('HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+            () => setTimeout(() => sock.destroy(), 5));
+        }
+      });
+      sock.on('error', () => {});
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await sim(['--url', `http://127.0.0.1:${server.address().port}/`, '--records', '5',
+        '--invalid-rate', '1', '--invalid-kinds', 'too_large', '--seed', 'http8', ...BASE]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\n {2}413 +5\n/);
+      assert.equal(conns, 5);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
