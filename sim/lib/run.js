@@ -283,7 +283,7 @@ async function runHttp(cfg, gen) {
   out.push(`  201 stored      ${stats.byStatus.get(201) || 0}`);
   out.push(`  200 duplicate   ${stats.byStatus.get(200) || 0}`);
   const others = [...stats.byStatus.keys()].filter((s) => s !== 200 && s !== 201).sort((a, b) => a - b);
-  for (const s of others) out.push(`  ${s}${' '.repeat(13)} ${stats.byStatus.get(s)}`);
+  for (const s of others) out.push(`  ${String(s).padEnd(16)}${stats.byStatus.get(s)}`);
   out.push(`  4xx expected    ${stats.expectedRejections} (deliberately invalid records)`);
   out.push(`  5xx             ${stats.statusCount((s) => s >= 500)}${stats.retries ? ` (and ${stats.retries} 503s retried)` : ''}`);
   out.push(`  errors          ${stats.errorCount}${stats.errors.size ? ` (${[...stats.errors].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`);
