@@ -38,8 +38,12 @@ BEGIN
 		v_name := telemetrics.partition_name(v_day);
 		IF to_regclass('telemetrics.' || quote_ident(v_name)) IS NULL THEN
 			IF NOT v_locked THEN
-				-- serialize creators; then look again
-				PERFORM pg_advisory_xact_lock(hashtext('telemetrics.ensure_partitions'));
+				-- Serialize creators, then look again.  The lock is the one
+				-- ATTACH PARTITION takes anyway (it does not block inserts);
+				-- unlike an advisory lock, taking a table lock makes this
+				-- backend read the catalog changes that the creator it
+				-- waited for committed, so to_regclass sees its partition.
+				LOCK TABLE telemetrics.records IN SHARE UPDATE EXCLUSIVE MODE;
 				v_locked := true;
 				CONTINUE;
 			END IF;
