@@ -59,7 +59,8 @@ struct worker
 static struct
 {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;		/* jobs queued, for connected workers */
+	pthread_cond_t retry;		/* for workers without a connection */
 	struct fifo ingest;			/* GW_JOB_INGEST */
 	struct fifo other;			/* GW_JOB_STATEMENT */
 	size_t		running;		/* jobs taken by workers, not yet done */
@@ -461,6 +462,69 @@ run_statement(struct worker *w, struct gw_job *job)
  * ----------------------------------------------------------------
  */
 
+/* Absolute CLOCK_REALTIME time delay_ns from now, for pthread_cond_timedwait. */
+static struct timespec
+deadline_in(uint64_t delay_ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t) (delay_ns / 1000000000);
+	ts.tv_nsec += (long) (delay_ns % 1000000000);
+	if (ts.tv_nsec >= 1000000000)
+	{
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+/*
+ * worker_without_connection
+ *		The worker has no connection: try to make one when it is time (at
+ *		most once a second).  If that fails and no worker has a connection,
+ *		answer every queued job 503 at once; otherwise leave them to the
+ *		workers that do, and sleep until the next attempt (q.retry, which
+ *		batch_submit signals when no worker is connected).
+ */
+static void
+worker_without_connection(struct worker *w)
+{
+	uint64_t	now = gw_now_ns();
+	uint64_t	next;
+	struct gw_job *list = NULL;
+
+	if (w->db.last_attempt_ns == 0 || now - w->db.last_attempt_ns >= RECONNECT_INTERVAL_NS)
+	{
+		if (worker_reconnect(w))
+			return;
+		now = gw_now_ns();
+	}
+	next = w->db.last_attempt_ns + RECONNECT_INTERVAL_NS;
+
+	pthread_mutex_lock(&q.lock);
+	if (q.ingest.len + q.other.len > 0)
+	{
+		if (atomic_load(&nconnected) == 0)
+		{
+			metrics_queue_add(-(long) (q.ingest.len + q.other.len));
+			fifo_drain(&q.ingest, &list);
+			fifo_drain(&q.other, &list);
+		}
+		else
+			pthread_cond_signal(&q.cond);	/* a connected worker takes them */
+	}
+	if (list == NULL && !q.stopping && next > now)
+	{
+		struct timespec ts = deadline_in(next - now);
+
+		pthread_cond_timedwait(&q.retry, &q.lock, &ts);
+	}
+	pthread_mutex_unlock(&q.lock);
+	fail_list(list, GW_ERR_DB_UNAVAILABLE, "the database is unavailable",
+			  "The gateway cannot connect to the database.");
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -477,57 +541,33 @@ worker_main(void *arg)
 		int			n = 0;
 		size_t		bytes = 0;
 		struct gw_job *stmt_job = NULL;
+		bool		stop;
+
+		pthread_mutex_lock(&q.lock);
+		stop = q.stopping && q.ingest.len == 0 && q.other.len == 0;
+		pthread_mutex_unlock(&q.lock);
+		if (stop)
+			break;
+
+		if (w->db.conn == NULL)
+		{
+			worker_without_connection(w);
+			continue;
+		}
 
 		pthread_mutex_lock(&q.lock);
 		while (!q.stopping && q.ingest.len == 0 && q.other.len == 0)
 			pthread_cond_wait(&q.cond, &q.lock);
-		if (q.ingest.len == 0 && q.other.len == 0)
-		{
-			pthread_mutex_unlock(&q.lock);
-			break;				/* stopping, nothing left */
-		}
+		stop = (q.ingest.len == 0 && q.other.len == 0);
 		pthread_mutex_unlock(&q.lock);
+		if (stop)
+			break;
 
+		/* check the connection before taking anything */
 		if (!db_ready(&w->db))
 		{
-			uint64_t	now = gw_now_ns();
-			bool		due = (w->db.last_attempt_ns == 0 ||
-							   now - w->db.last_attempt_ns >= RECONNECT_INTERVAL_NS);
-
 			worker_lost(w);
-			if (!due || !worker_reconnect(w))
-			{
-				struct gw_job *list = NULL;
-
-				pthread_mutex_lock(&q.lock);
-				if (atomic_load(&nconnected) > 0 && !q.stopping)
-				{
-					/* another worker can serve them; retry later */
-					struct timespec ts;
-					uint64_t	wake = (due ? now : w->db.last_attempt_ns) + RECONNECT_INTERVAL_NS;
-					uint64_t	mono_now = gw_now_ns();
-					uint64_t	delay = wake > mono_now ? wake - mono_now : 0;
-
-					clock_gettime(CLOCK_REALTIME, &ts);
-					ts.tv_sec += (time_t) (delay / 1000000000);
-					ts.tv_nsec += (long) (delay % 1000000000);
-					if (ts.tv_nsec >= 1000000000)
-					{
-						ts.tv_sec++;
-						ts.tv_nsec -= 1000000000;
-					}
-					pthread_cond_timedwait(&q.cond, &q.lock, &ts);
-					pthread_mutex_unlock(&q.lock);
-					continue;
-				}
-				metrics_queue_add(-(long) (q.ingest.len + q.other.len));
-				fifo_drain(&q.ingest, &list);
-				fifo_drain(&q.other, &list);
-				pthread_mutex_unlock(&q.lock);
-				fail_list(list, GW_ERR_DB_UNAVAILABLE, "the database is unavailable",
-						  "The gateway could not connect to the database.");
-				continue;
-			}
+			continue;			/* reconnect, or hand the jobs on */
 		}
 
 		pthread_mutex_lock(&q.lock);
@@ -582,6 +622,7 @@ batch_start(void)
 	int			i;
 
 	pthread_cond_init(&q.cond, NULL);
+	pthread_cond_init(&q.retry, NULL);
 	q.nworkers = gw_config.db_connections;
 	q.workers = calloc((size_t) q.nworkers, sizeof(struct worker));
 	if (q.workers == NULL)
@@ -619,6 +660,8 @@ batch_submit(struct gw_job *job)
 	fifo_push(job->kind == GW_JOB_INGEST ? &q.ingest : &q.other, job);
 	metrics_queue_add(1);
 	pthread_cond_signal(&q.cond);
+	if (atomic_load(&nconnected) == 0)
+		pthread_cond_broadcast(&q.retry);	/* answer 503 now, or reconnect */
 	pthread_mutex_unlock(&q.lock);
 	return true;
 }
@@ -722,6 +765,7 @@ batch_stop(void)
 	q.accepting = false;
 	q.stopping = true;
 	pthread_cond_broadcast(&q.cond);
+	pthread_cond_broadcast(&q.retry);
 	pthread_mutex_unlock(&q.lock);
 	for (i = 0; i < q.nworkers; i++)
 		pthread_join(q.workers[i].thread, NULL);

@@ -13,9 +13,9 @@
  * statements (queries, the health check) run one per job.
  *
  * A job that no worker takes within --queue-timeout is answered 503.
- * When no worker has a database connection, queued jobs are answered
- * 503 at once, and workers retry connecting at most once a second while
- * requests keep coming.
+ * Workers connect at start-up; a worker without a connection tries again
+ * at most once a second.  When no worker has a connection, queued jobs
+ * are answered 503 at once.
  *
  *-------------------------------------------------------------------------
  */

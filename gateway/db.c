@@ -42,6 +42,17 @@ one_line(const char *msg, char *buf, size_t size)
 	return buf;
 }
 
+/* Messages the server sends outside a query (NOTICE, a FATAL on shutdown). */
+static void
+notice_processor(void *arg, const char *message)
+{
+	struct gw_db *db = arg;
+	char		line[512];
+
+	gw_log(GW_LOG_INFO, "worker %d: database says: %s", db->worker,
+		   one_line(message, line, sizeof(line)));
+}
+
 void
 db_init(struct gw_db *db, int worker)
 {
@@ -54,8 +65,9 @@ db_close(struct gw_db *db)
 {
 	if (db->conn != NULL)
 	{
-		if (PQstatus(db->conn) == CONNECTION_OK)
+		if (db->counted)
 			metrics_db_connections_add(-1);
+		db->counted = false;
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
@@ -124,6 +136,8 @@ db_connect(struct gw_db *db)
 		return false;
 	}
 	metrics_db_connections_add(1);
+	db->counted = true;
+	PQsetNoticeProcessor(db->conn, notice_processor, db);
 
 	for (i = 0; i < GW_NUM_STATEMENTS; i++)
 	{

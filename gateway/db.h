@@ -27,6 +27,7 @@ struct gw_db
 	int			worker;			/* worker number, for log lines */
 	bool		ever_connected; /* a later connect is a reconnect */
 	bool		down_logged;	/* the current outage was logged */
+	bool		counted;		/* counted in the db_connections gauge */
 	uint64_t	last_attempt_ns;	/* when we last tried to connect */
 };
 

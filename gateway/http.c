@@ -36,6 +36,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "errors.h"
+#include "fields.h"
 #include "gateway.h"
 #include "ingest.h"
 #include "log.h"
@@ -207,6 +208,27 @@ v2_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 	return MHD_YES;
 }
 
+/* The two headers a v3 request may carry, matched like v2 field names. */
+struct v3_headers
+{
+	const char *tid;
+	const char *external;
+};
+
+static enum MHD_Result
+v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+		  const char *value, size_t value_size)
+{
+	struct v3_headers *h = cls;
+	int			f = tm_field_lookup(key, key_size);
+
+	if (f == TM_X_TELEMETRY_TID && h->tid == NULL)
+		h->tid = value ? value : "";
+	else if (f == TM_X_CLR_EXTERNAL && h->external == NULL)
+		h->external = value ? value : "";
+	return MHD_YES;
+}
+
 static enum MHD_Result
 start_ingest(struct gw_request *req)
 {
@@ -214,10 +236,13 @@ start_ingest(struct gw_request *req)
 	bool		ok;
 
 	if (req->v3)
-		ok = ingest_v3(req->body ? req->body : "", req->body_len,
-					   MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Telemetry-TID"),
-					   MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-CLR-External"),
+	{
+		struct v3_headers h = {NULL, NULL};
+
+		MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, v3_header, &h);
+		ok = ingest_v3(req->body ? req->body : "", req->body_len, h.tid, h.external,
 					   &req->record, &err);
+	}
 	else
 	{
 		struct gw_v2 v2;

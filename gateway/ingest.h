@@ -23,7 +23,7 @@
  *	   is refused with 400 (PostgreSQL's jsonb cannot hold it).  The
  *	   telemetry id comes from the X-Telemetry-TID header; an
  *	   X-CLR-External header applies when the object has no
- *	   x_clr_external member.
+ *	   x_clr_external member (both header names matched as in v2).
  *
  * Pure C plus jansson: no MHD, no libpq (unit-tested by test_ingest.c).
  *

@@ -282,6 +282,12 @@ parse_options(int argc, char **argv)
 		fprintf(stderr, "Try \"%s --help\" for more information.\n", GW_PROGNAME);
 		exit(2);
 	}
+	if (gw_config.max_connections < gw_config.threads)
+	{
+		fprintf(stderr, "%s: --max-connections (%d) must be at least --threads (%d)\n",
+				GW_PROGNAME, gw_config.max_connections, gw_config.threads);
+		exit(2);
+	}
 	if (gw_config.ui_dir != NULL && gw_config.ui_dir[0] == '\0')
 		gw_config.ui_dir = NULL;
 	if (gw_config.ui_dir != NULL)
