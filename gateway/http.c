@@ -88,6 +88,12 @@ http_set_draining(void)
 	atomic_store(&draining, true);
 }
 
+enum MHD_Result
+http_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	return atomic_load(&draining) ? MHD_NO : MHD_YES;
+}
+
 long
 http_inflight(void)
 {

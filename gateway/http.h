@@ -45,7 +45,18 @@ extern void http_connection_notify(void *cls, struct MHD_Connection *conn,
 /* http_mhd_log: MHD's own messages, into our log (MHD_LogCallback). */
 extern void http_mhd_log(void *cls, const char *fmt, va_list ap);
 
-/* http_set_draining: from now on every response closes its connection. */
+/*
+ * http_accept_policy
+ *		MHD's accept policy (MHD_AcceptPolicyCallback): every connection is
+ *		taken until http_set_draining, none after.
+ */
+extern enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *addr,
+										  socklen_t addrlen);
+
+/*
+ * http_set_draining: from now on new connections are closed at once and
+ * every response closes its connection.
+ */
 extern void http_set_draining(void);
 
 /* http_inflight: requests received and not yet completed. */

@@ -15,8 +15,8 @@
  * a database worker (batch_expire).  SIGINT and SIGTERM are blocked in
  * every thread and taken here with sigtimedwait.
  *
- * Stopping (SIGTERM, SIGINT): stop accepting connections, answer what is
- * in flight (responses now close their connections), and exit 0 once
+ * Stopping (SIGTERM, SIGINT): close new connections at once, answer what
+ * is in flight (responses now close their connections), and exit 0 once
  * nothing is left, or after --drain-timeout seconds, when what is still
  * queued is answered 503.
  *
@@ -53,7 +53,7 @@ struct gw_config gw_config = {
 	.port = 8080,
 	.db = "",
 	.threads = 2,
-	.db_connections = 4,
+	.db_connections = 2,
 	.max_batch = 256,
 	.max_body = 1024 * 1024,
 	.ui_dir = NULL,
@@ -95,7 +95,7 @@ static const struct option_def options[] = {
 	{"threads", "N", OPT_INT, &gw_config.threads, 1, 64,
 	"HTTP threads (default 2)"},
 	{"db-connections", "N", OPT_INT, &gw_config.db_connections, 1, 64,
-	"database workers, one connection each (default 4)"},
+	"database workers, one connection each (default 2)"},
 	{"max-batch", "N", OPT_INT, &gw_config.max_batch, 1, 10000,
 	"most records stored in one transaction (default 256)"},
 	{"max-body", "BYTES", OPT_SIZE, &gw_config.max_body, 1, 1024L * 1024 * 1024,
@@ -365,7 +365,6 @@ main(int argc, char **argv)
 	sigset_t	sigs;
 	struct MHD_Daemon *daemon;
 	unsigned int flags;
-	MHD_socket	lsock;
 	uint64_t	drain_start;
 	bool		drained;
 	struct timespec tick = {0, 100 * 1000 * 1000};
@@ -396,7 +395,7 @@ main(int argc, char **argv)
 		MHD_USE_ERROR_LOG;
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
-	daemon = MHD_start_daemon(flags, (uint16_t) gw_config.port, NULL, NULL,
+	daemon = MHD_start_daemon(flags, (uint16_t) gw_config.port, http_accept_policy, NULL,
 							  http_handle, NULL,
 							  MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
@@ -435,10 +434,13 @@ main(int argc, char **argv)
 		batch_expire();
 	}
 
-	/* stop accepting, answer what is in flight */
-	lsock = MHD_quiesce_daemon(daemon);
-	if (lsock != MHD_INVALID_SOCKET)
-		close(lsock);
+	/*
+	 * Stop taking connections, answer what is in flight.  New connections
+	 * are closed as soon as they are accepted (http_accept_policy).  Not
+	 * MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races with the epoll
+	 * loops of the pool's threads and can abort the process ("Failed to
+	 * remove listen FD from epoll set").
+	 */
 	http_set_draining();
 	drain_start = gw_now_ns();
 	drained = false;

@@ -104,7 +104,7 @@ describe('SIGTERM and SIGINT', () => {
     await sleep(300);
     gw.proc.kill('SIGTERM');
     await sleep(300);
-    // no new connections now
+    // new connections are closed at once now
     const refused = await request(gw.port, 'GET', '/healthz', [], null, { timeout: 3000 }).catch((e) => ({ status: -1, error: e.message }));
     assert.equal(refused.status, 0, `a new connection after SIGTERM: ${JSON.stringify(refused)}`);
     assert.equal(gw.exited(), null, 'still running: a request is in flight');
@@ -137,6 +137,37 @@ describe('SIGTERM and SIGINT', () => {
     await lockerDone;
     assert.equal(storedRecords(f.machine_id).length, 1);
     assert.match(gw.logText(), /received SIGINT/);
+  });
+
+  test('SIGTERM under load: every answer is a commit or a clean refusal, exit 0', async (t) => {
+    for (let round = 0; round < 3; round++) {
+      const gw = await startGateway();
+      let stop = false;
+      const sent = [];
+      const clients = Array.from({ length: 50 }, (_, c) => (async () => {
+        while (!stop) {
+          const f = fields();
+          const r = await (c % 2 ? postV2 : postV3)(gw.port, f).catch((e) => ({ status: -1, error: e.message }));
+          sent.push({ f, r });
+          if (r.status !== 201) break;
+        }
+      })());
+      await sleep(300 + round * 200);
+      gw.proc.kill('SIGTERM');
+      const exit = await gw.exit;
+      stop = true;
+      await Promise.all(clients);
+      assert.deepEqual(exit, { code: 0, signal: null }, gw.logText().slice(-2000));
+      const counts = {};
+      for (const { r } of sent) counts[r.status] = (counts[r.status] || 0) + 1;
+      t.diagnostic(`round ${round}: ${JSON.stringify(counts)}`);
+      for (const { f, r } of sent) {
+        assert.ok([201, 503, 0].includes(r.status), `status ${r.status}: ${r.text ?? r.error}`);
+        if (r.status === 201) assert.equal(storedRecords(f.machine_id).length, 1, 'a 201 is committed');
+        if (r.status === 503) assert.equal(r.json.code, 'GW004');
+      }
+      assert.ok(counts[201] > 0);
+    }
   });
 
   test('an idle gateway stops at once', async () => {
