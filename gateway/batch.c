@@ -75,6 +75,7 @@ static struct
 /* Workers with a database connection. */
 static atomic_int nconnected;
 
+/* fifo_push: append job to f (the caller holds q.lock). */
 static void
 fifo_push(struct fifo *f, struct gw_job *job)
 {
@@ -87,6 +88,7 @@ fifo_push(struct fifo *f, struct gw_job *job)
 	f->len++;
 }
 
+/* fifo_pop: take the oldest job of f, or NULL (the caller holds q.lock). */
 static struct gw_job *
 fifo_pop(struct fifo *f)
 {
@@ -302,6 +304,11 @@ take_batch_rows(struct gw_job **jobs, int n, const PGresult *res)
 	free(seen);
 }
 
+/*
+ * worker_reconnect
+ *		(Re)connect the worker and keep nconnected right; returns whether
+ *		it is connected now.  Never called with q.lock held.
+ */
 static bool
 worker_reconnect(struct worker *w)
 {
@@ -525,6 +532,14 @@ worker_without_connection(struct worker *w)
 			  "The gateway cannot connect to the database.");
 }
 
+/*
+ * worker_main
+ *		A database worker: get a connection, wait for jobs, take either one
+ *		statement job or every queued ingest job (up to --max-batch and
+ *		MAX_BATCH_BYTES), run them, call their done() after the result (for
+ *		ingest: after the commit), and loop until batch_stop with an empty
+ *		queue.
+ */
 static void *
 worker_main(void *arg)
 {

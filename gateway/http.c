@@ -221,6 +221,7 @@ struct v3_headers
 	const char *external;
 };
 
+/* The v3 header iterator: remember the first of each of the two headers. */
 static enum MHD_Result
 v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 		  const char *value, size_t value_size)
@@ -235,6 +236,11 @@ v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 	return MHD_YES;
 }
 
+/*
+ * start_ingest
+ *		Final call of an ingest request: normalize it into req->record (a
+ *		400 when that fails) and queue it for a database worker.
+ */
 static enum MHD_Result
 start_ingest(struct gw_request *req)
 {
@@ -265,6 +271,13 @@ start_ingest(struct gw_request *req)
 	return submit(req);
 }
 
+/*
+ * start_statement
+ *		Final call of a query or health route: bind the route's query
+ *		parameters by name (absent: NULL; present without a value: ""), and
+ *		queue the statement.  The parameter values point into MHD's memory,
+ *		which lives as long as the request.
+ */
 static enum MHD_Result
 start_statement(struct gw_request *req)
 {
@@ -332,6 +345,7 @@ reply_healthz(struct gw_request *req)
 	}
 }
 
+/* GET /metrics: answered in the HTTP thread, no database involved. */
 static enum MHD_Result
 reply_metrics(struct gw_request *req)
 {
@@ -343,6 +357,7 @@ reply_metrics(struct gw_request *req)
 	return reply(req, 200, body, len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* A UI file from the allow-list, or a JSON 404 when it is not there. */
 static enum MHD_Result
 reply_static(struct gw_request *req)
 {
@@ -390,6 +405,14 @@ v2_content_type_ok(const char *ct)
 		text_media_type_is(ct, "application/x-www-form-urlencoded");
 }
 
+/*
+ * first_call
+ *		The first call for a request (headers complete, no body yet):
+ *		allocate its state, route it, and answer at once what can be
+ *		answered from the headers alone: 404, 405, 415, and 413 from
+ *		Content-Length.  Returns MHD_NO (close the connection) only when out
+ *		of memory.
+ */
 static enum MHD_Result
 first_call(struct MHD_Connection *conn, const char *url, const char *method,
 		   void **req_cls)

@@ -6,7 +6,10 @@
  * Field names are recognized by the extension's own tm_field_lookup
  * (extension/fields.c, pure C, linked into the gateway), so that the
  * gateway forwards exactly the headers the extension would read.  Fields
- * go out under their canonical names ("record_format_version").
+ * go out under their canonical names ("record_format_version").  The v2
+ * JSON object is written directly (text_json_string escapes the values):
+ * it is the hot path, and a jansson object per request cost more than
+ * the rest of the request's handling.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,9 +21,11 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "fields.h"
 #include "text.h"
 
+/* Fill *err with a gateway error and its texts (details may be NULL). */
 static void
 set_error(struct gw_ingest_error *err, enum gw_error e, const char *message,
 		  const char *details)
@@ -57,9 +62,8 @@ void
 ingest_v2_begin(struct gw_v2 *v2)
 {
 	memset(v2, 0, sizeof(*v2));
-	v2->fields = json_object();
-	if (v2->fields == NULL)
-		v2->failed = true;
+	buf_init(&v2->fields);
+	buf_append(&v2->fields, "{", 1);
 }
 
 void
@@ -67,9 +71,6 @@ ingest_v2_header(struct gw_v2 *v2, const char *name, size_t name_len,
 				 const char *value, size_t value_len)
 {
 	int			f;
-	char	   *text;
-	size_t		text_len;
-	json_t	   *s;
 
 	if (v2->failed)
 		return;
@@ -84,17 +85,22 @@ ingest_v2_header(struct gw_v2 *v2, const char *name, size_t name_len,
 			v2->failed = true;
 		return;
 	}
-	if (json_object_get(v2->fields, tm_field_names[f]) != NULL)
+	if (v2->seen & (1u << f))
 		return;					/* the first one wins */
-	if (!header_text(value, value_len, &text, &text_len, &v2->nul))
+	if (value_len > 0 && memchr(value, '\0', value_len) != NULL)
 	{
+		v2->nul = true;
 		v2->failed = true;
 		return;
 	}
-	s = json_stringn_nocheck(text, text_len);
-	free(text);
-	if (s == NULL || json_object_set_new(v2->fields, tm_field_names[f], s) != 0)
-		v2->failed = true;
+	v2->seen |= 1u << f;
+	/* "name":"value", written directly: names are plain ASCII */
+	if (v2->fields.len > 1)
+		buf_append(&v2->fields, ",", 1);
+	buf_append(&v2->fields, "\"", 1);
+	buf_append(&v2->fields, tm_field_names[f], strlen(tm_field_names[f]));
+	buf_append(&v2->fields, "\":", 2);
+	text_json_string(&v2->fields, value, value_len);
 }
 
 bool
@@ -104,7 +110,8 @@ ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
 	bool		ok = false;
 
 	memset(rec, 0, sizeof(*rec));
-	if (v2->failed)
+	buf_append(&v2->fields, "}", 1);
+	if (v2->failed || buf_failed(&v2->fields))
 	{
 		if (v2->nul)
 			set_error(err, GW_ERR_NUL_CHARACTER, "a header value contains a NUL byte", NULL);
@@ -112,13 +119,12 @@ ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
 			set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
 		goto done;
 	}
-	rec->fields = json_dumps(v2->fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rec->fields = buf_steal(&v2->fields, &rec->fields_len);
 	if (rec->fields == NULL)
 	{
 		set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
 		goto done;
 	}
-	rec->fields_len = strlen(rec->fields);
 	rec->payload = body;
 	rec->payload_len = body_len;
 	rec->tid = v2->tid;
@@ -127,8 +133,7 @@ ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
 	ok = true;
 
 done:
-	json_decref(v2->fields);
-	v2->fields = NULL;
+	buf_free(&v2->fields);
 	free(v2->tid);
 	v2->tid = NULL;
 	if (!ok)
@@ -165,6 +170,49 @@ find_nul(json_t *v)
 		default:
 			return false;
 	}
+}
+
+/*
+ * write_object
+ *		The JSON text of a parsed object (malloc'd; NULL when out of memory).
+ *		String members, nearly all of them, are written with
+ *		text_json_string; anything else with json_dumps.  Keys and strings
+ *		hold no NUL (checked before).
+ */
+static char *
+write_object(json_t *obj, size_t *len)
+{
+	struct gw_buf b;
+	const char *key;
+	json_t	   *item;
+	bool		first = true;
+
+	buf_init(&b);
+	buf_append(&b, "{", 1);
+	json_object_foreach(obj, key, item)
+	{
+		if (!first)
+			buf_append(&b, ",", 1);
+		first = false;
+		text_json_string(&b, key, strlen(key));
+		buf_append(&b, ":", 1);
+		if (json_is_string(item))
+			text_json_string(&b, json_string_value(item), json_string_length(item));
+		else
+		{
+			char	   *v = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			if (v == NULL)
+			{
+				buf_free(&b);
+				return NULL;
+			}
+			buf_append(&b, v, strlen(v));
+			free(v);
+		}
+	}
+	buf_append(&b, "}", 1);
+	return buf_steal(&b, len);
 }
 
 bool
@@ -262,13 +310,12 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 		}
 	}
 
-	rec->fields = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rec->fields = write_object(root, &rec->fields_len);
 	if (rec->fields == NULL)
 	{
 		set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
 		goto fail;
 	}
-	rec->fields_len = strlen(rec->fields);
 	json_decref(root);
 	return true;
 

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "errors.h"
 
 /* A record ready for ingest_batch.  Owns its memory except payload. */
@@ -60,7 +61,8 @@ struct gw_ingest_error
 /* The builder for a v2 record: feed it every header, then the body. */
 struct gw_v2
 {
-	void	   *fields;			/* json_t object */
+	struct gw_buf fields;		/* the JSON object being written */
+	unsigned	seen;			/* bit per TmFieldId already written */
 	char	   *tid;
 	size_t		tid_len;
 	bool		failed;			/* out of memory, or a value with a NUL byte */

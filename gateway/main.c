@@ -123,6 +123,7 @@ static const struct option_def options[] = {
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
+/* usage: --help: the options, their variables, and the route table. */
 static void
 usage(FILE *out)
 {

@@ -103,6 +103,7 @@ metrics_init(void)
 	start_time = time(NULL);
 }
 
+/* The method label index of a GW_METHOD_* bit. */
 static int
 method_index(unsigned bit)
 {
@@ -119,6 +120,7 @@ method_index(unsigned bit)
 	}
 }
 
+/* The status label index of an HTTP status (the last one is "other"). */
 static int
 status_index(unsigned status)
 {
@@ -130,6 +132,7 @@ status_index(unsigned status)
 	return (int) NSTATUS - 1;
 }
 
+/* Count one duration into a latency histogram. */
 static void
 observe_latency(struct histogram_lat *h, uint64_t duration_ns)
 {
@@ -253,6 +256,7 @@ metrics_batch(size_t n, uint64_t duration_ns)
 	observe_latency(&batch_latency, duration_ns);
 }
 
+/* Write one latency histogram (cumulative buckets, sum, count) to b. */
 static void
 render_latency(struct gw_buf *b, const char *name, const char *labels,
 			   struct histogram_lat *h)

@@ -78,6 +78,21 @@ main(void)
 	json_decref(j);
 	ingest_record_free(&rec);
 
+	/* v2: values that need escaping come through exactly */
+	ingest_v2_begin(&v2);
+	header(&v2, "classification", "a\"b\\c\x01\n\t\x7f/x/y");
+	header(&v2, "cpu_model", "\xc3\xa9t\xc3\xa9 \xe2\x98\x83");
+	header(&v2, "bios_version", "");
+	ok = ingest_v2_end(&v2, "", 0, &rec, &err);
+	j = ok ? json_loads(rec.fields, 0, NULL) : NULL;
+	CHECK(j != NULL, "escaped v2 fields are valid JSON (%s)", rec.fields ? rec.fields : "");
+	CHECK(j && eq(field(j, "classification"), "a\"b\\c\x01\n\t\x7f/x/y"),
+		  "quotes, backslashes and control characters round-trip");
+	CHECK(j && eq(field(j, "cpu_model"), "\xc3\xa9t\xc3\xa9 \xe2\x98\x83"), "UTF-8 stays UTF-8");
+	CHECK(j && eq(field(j, "bios_version"), ""), "an empty value is an empty string");
+	json_decref(j);
+	ingest_record_free(&rec);
+
 	/* v2 without a TID, and a NUL byte in a value */
 	ingest_v2_begin(&v2);
 	header(&v2, "severity", "1");

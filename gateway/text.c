@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "fields.h"
 
 bool
@@ -67,6 +68,52 @@ text_to_utf8(const char *s, size_t len, size_t *out_len)
 	out[n] = '\0';
 	*out_len = n;
 	return out;
+}
+
+void
+text_json_string(struct gw_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	bool		utf8 = text_is_utf8(s, len);
+	size_t		start = 0;
+	size_t		i;
+
+	buf_append(b, "\"", 1);
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		char		esc[6];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || utf8))
+			continue;			/* copied in runs below */
+		buf_append(b, s + start, i - start);
+		start = i + 1;
+		if (c >= 0x80)
+		{
+			/* Latin-1: the byte is the code point */
+			esc[0] = (char) (0xC0 | (c >> 6));
+			esc[1] = (char) (0x80 | (c & 0x3F));
+			buf_append(b, esc, 2);
+		}
+		else if (c == '"' || c == '\\')
+		{
+			esc[0] = '\\';
+			esc[1] = (char) c;
+			buf_append(b, esc, 2);
+		}
+		else
+		{
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			buf_append(b, esc, 6);
+		}
+	}
+	buf_append(b, s + start, len - start);
+	buf_append(b, "\"", 1);
 }
 
 bool

@@ -23,6 +23,17 @@
  */
 extern char *text_to_utf8(const char *s, size_t len, size_t *out_len);
 
+struct gw_buf;
+
+/*
+ * text_json_string
+ *		Append s[0..len) to b as a JSON string literal (quotes included):
+ *		'"', '\\' and control characters escaped; s read as UTF-8 when it
+ *		is valid UTF-8, as Latin-1 otherwise.  s must not contain NUL bytes
+ *		(they would become \u0000, which jsonb refuses).
+ */
+extern void text_json_string(struct gw_buf *b, const char *s, size_t len);
+
 /* text_is_utf8: is s[0..len) well-formed UTF-8? */
 extern bool text_is_utf8(const char *s, size_t len);
 
