@@ -5,7 +5,11 @@
  *
  * Locking: one mutex protects both queues, the counters and the flags;
  * it is never held while talking to the database or calling done().
- * Workers sleep on one condition variable, signalled per submitted job.
+ * Connected workers sleep on q.cond, signalled per submitted job; workers
+ * without a connection sleep on q.retry until their next attempt (or
+ * until a job arrives while no worker is connected, to answer it 503).
+ * A job's memory belongs to its request: after calling done() a worker
+ * never touches the job again (the request may be freed at once).
  *
  * A batch that fails as a whole is handled by its SQLSTATE:
  *	 - serialization failure or deadlock (40001, 40P01): run it again (at
