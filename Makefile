@@ -50,7 +50,7 @@ $(DATA_built): $(INSTALL_SQL_PARTS) $(EXTENSION).control
 
 .PHONY: gateway run test deps
 gateway:
-	@if [ -f gateway/Makefile ]; then $(MAKE) -C gateway; fi
+	$(MAKE) -C gateway
 
 deps:
 	scripts/deps.sh
@@ -63,4 +63,4 @@ test:
 
 clean: clean-gateway
 clean-gateway:
-	@if [ -f gateway/Makefile ]; then $(MAKE) -C gateway clean; fi
+	$(MAKE) -C gateway clean

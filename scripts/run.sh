@@ -38,8 +38,10 @@ trap stop_all INT TERM EXIT
 conninfo="host=127.0.0.1 port=$pg_port dbname=telemetrics user=telemetrics_gateway passfile=$state/pgpass"
 url=
 if [ -x gateway/telemetrics-gateway ]; then
+	ui_args=()
+	if [ -d "$TM_ROOT/ui" ]; then ui_args=(--ui-dir "$TM_ROOT/ui"); fi
 	gateway/telemetrics-gateway --listen 127.0.0.1 --port "$http_port" \
-		--db "$conninfo" --ui-dir "$TM_ROOT/ui" >>"$state/gateway.log" 2>&1 &
+		--db "$conninfo" "${ui_args[@]}" >>"$state/gateway.log" 2>&1 &
 	gateway_pid=$!
 	url="http://127.0.0.1:$http_port/"
 	tm_wait_http "${url}healthz" 30 || { tail -20 "$state/gateway.log" >&2; tm_die "the gateway did not start"; }

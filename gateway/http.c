@@ -1,0 +1,662 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		The access handler, per-request state, bodies and replies (see
+ *		http.h).
+ *
+ * Life of a request (struct gw_request, kept in MHD's *req_cls):
+ *	1. first call: route lookup; 404/405/415, and 413 when Content-Length
+ *	   is over --max-body, are answered at once;
+ *	2. body calls: bytes are appended to req->body; past --max-body they
+ *	   are only counted (chunked uploads have no Content-Length), and the
+ *	   final call answers 413 (libmicrohttpd 0.9.75 cannot answer in the
+ *	   middle of a body).  A client that sends more than max(4 x
+ *	   --max-body, 8 MiB) in all is disconnected without an answer;
+ *	3. final call: the request becomes a database job (ingest, query,
+ *	   health check), the connection is suspended, and the job is queued
+ *	   (in that order: a worker may resume the connection as soon as the
+ *	   job is queued).  /metrics and UI files are answered directly;
+ *	4. after the worker's done() resumes the connection, MHD calls the
+ *	   handler once more and the job's result is sent;
+ *	5. http_request_done logs, counts and frees.
+ *
+ * Every response carries Content-Type and X-Content-Type-Options: nosniff;
+ * API responses Cache-Control: no-store; every 503 a Retry-After; every
+ * 405 an Allow.  Error bodies come from errors.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "http.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "errors.h"
+#include "fields.h"
+#include "gateway.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+#include "static.h"
+#include "text.h"
+
+#define JSON_TYPE	"application/json"
+
+/* Where a request stands. */
+enum req_state
+{
+	RS_RECEIVING,				/* headers seen, body being received */
+	RS_WAITING,					/* a database job is queued; suspended */
+	RS_ANSWERED					/* a response has been queued */
+};
+
+struct gw_request
+{
+	struct MHD_Connection *conn;
+	struct gw_match match;		/* what serves it */
+	unsigned	method_bit;
+	char		method[12];		/* for the log, truncated */
+	char	   *path;			/* for the log, truncated copy */
+	uint64_t	start_ns;
+	enum req_state state;
+	bool		v3;				/* ingest: the body is a JSON object */
+
+	char	   *body;			/* received body, malloc'd */
+	size_t		body_len;
+	size_t		body_cap;
+	bool		too_large;		/* body went past --max-body */
+	size_t		discarded;		/* bytes dropped since */
+
+	struct gw_record record;	/* ingest: the normalized record */
+	struct gw_job job;			/* the database job, if any */
+
+	unsigned	status;			/* the status sent; 0 = none */
+	char		record_id[24];	/* for the log */
+};
+
+static atomic_long inflight;
+static atomic_bool draining;
+
+void
+http_set_draining(void)
+{
+	atomic_store(&draining, true);
+}
+
+enum MHD_Result
+http_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	return atomic_load(&draining) ? MHD_NO : MHD_YES;
+}
+
+long
+http_inflight(void)
+{
+	return atomic_load(&inflight);
+}
+
+/* ----------------------------------------------------------------
+ * Replies
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * reply
+ *		Queue a response with body (malloc'd; ownership passes to MHD, even
+ *		on failure).  Adds the headers every response carries.
+ */
+static enum MHD_Result
+reply(struct gw_request *req, unsigned status, char *body, size_t len,
+	  const char *content_type)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char		value[64];
+
+	resp = MHD_create_response_from_buffer(len, body ? body : (void *) "",
+										   body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+	{
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == 503)
+	{
+		snprintf(value, sizeof(value), "%d", gw_config.retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, value);
+	}
+	if (status == 405)
+	{
+		route_allow_header(req->match.allow, value, sizeof(value));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, value);
+	}
+	if (atomic_load(&draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+	{
+		req->status = status;
+		req->state = RS_ANSWERED;
+	}
+	return ret;
+}
+
+/* Reply with a gateway error. */
+static enum MHD_Result
+reply_error(struct gw_request *req, enum gw_error e, const char *message,
+			const char *details, const char *hint)
+{
+	size_t		len = 0;
+	char	   *body = err_body(err_code(e), message, details, hint, &len);
+
+	return reply(req, err_status(e), body, len, JSON_TYPE);
+}
+
+/* Reply with what a database worker produced. */
+static enum MHD_Result
+reply_job(struct gw_request *req)
+{
+	struct gw_job *job = &req->job;
+	char	   *body = job->body;
+
+	job->body = NULL;
+	if (body == NULL)
+		return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+	snprintf(req->record_id, sizeof(req->record_id), "%s", job->record_id);
+	return reply(req, job->status, body, job->body_len, JSON_TYPE);
+}
+
+/* ----------------------------------------------------------------
+ * Database jobs
+ * ----------------------------------------------------------------
+ */
+
+/* A worker finished the job: wake the connection (any thread). */
+static void
+job_done(struct gw_job *job)
+{
+	struct gw_request *req = job->arg;
+
+	MHD_resume_connection(req->conn);
+}
+
+/* Suspend the connection and queue the job; the worker resumes it. */
+static enum MHD_Result
+submit(struct gw_request *req)
+{
+	req->job.done = job_done;
+	req->job.arg = req;
+	req->state = RS_WAITING;
+	MHD_suspend_connection(req->conn);
+	if (!batch_submit(&req->job))
+	{
+		job_set_error(&req->job, GW_ERR_SHUTTING_DOWN, "the gateway is shutting down", NULL);
+		MHD_resume_connection(req->conn);
+	}
+	return MHD_YES;
+}
+
+/* The v2 header iterator: offer every request header to the record builder. */
+static enum MHD_Result
+v2_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+		  const char *value, size_t value_size)
+{
+	ingest_v2_header(cls, key, key_size, value ? value : "", value ? value_size : 0);
+	return MHD_YES;
+}
+
+/* The two headers a v3 request may carry, matched like v2 field names. */
+struct v3_headers
+{
+	const char *tid;
+	const char *external;
+};
+
+/* The v3 header iterator: remember the first of each of the two headers. */
+static enum MHD_Result
+v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+		  const char *value, size_t value_size)
+{
+	struct v3_headers *h = cls;
+	int			f = tm_field_lookup(key, key_size);
+
+	if (f == TM_X_TELEMETRY_TID && h->tid == NULL)
+		h->tid = value ? value : "";
+	else if (f == TM_X_CLR_EXTERNAL && h->external == NULL)
+		h->external = value ? value : "";
+	return MHD_YES;
+}
+
+/*
+ * start_ingest
+ *		Final call of an ingest request: normalize it into req->record (a
+ *		400 when that fails) and queue it for a database worker.
+ */
+static enum MHD_Result
+start_ingest(struct gw_request *req)
+{
+	struct gw_ingest_error err;
+	bool		ok;
+
+	if (req->v3)
+	{
+		struct v3_headers h = {NULL, NULL};
+
+		MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, v3_header, &h);
+		ok = ingest_v3(req->body ? req->body : "", req->body_len, h.tid, h.external,
+					   &req->record, &err);
+	}
+	else
+	{
+		struct gw_v2 v2;
+
+		ingest_v2_begin(&v2);
+		MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, v2_header, &v2);
+		ok = ingest_v2_end(&v2, req->body, req->body_len, &req->record, &err);
+	}
+	if (!ok)
+		return reply_error(req, err.error, err.message, err.details[0] ? err.details : NULL, NULL);
+
+	req->job.kind = GW_JOB_INGEST;
+	req->job.record = &req->record;
+	return submit(req);
+}
+
+/*
+ * start_statement
+ *		Final call of a query or health route: bind the route's query
+ *		parameters by name (absent: NULL; present without a value: ""), and
+ *		queue the statement.  The parameter values point into MHD's memory,
+ *		which lives as long as the request.
+ */
+static enum MHD_Result
+start_statement(struct gw_request *req)
+{
+	const struct gw_route *route = req->match.route;
+	int			i;
+
+	req->job.kind = GW_JOB_STATEMENT;
+	req->job.statement = route->statement;
+	for (i = 0; i < route_statements[route->statement].nparams; i++)
+	{
+		const char *name = route->params[i];
+		const char *value = NULL;
+		size_t		size = 0;
+
+		req->job.values[i] = NULL;
+		req->job.lengths[i] = 0;
+		if (name != NULL &&
+			MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name,
+										  strlen(name), &value, &size) == MHD_YES)
+		{
+			/* "?limit" without a value is the empty string */
+			req->job.values[i] = value ? value : "";
+			req->job.lengths[i] = value ? (int) size : 0;
+		}
+	}
+	return submit(req);
+}
+
+/* The health check's answer, from the version the database reported. */
+static enum MHD_Result
+reply_healthz(struct gw_request *req)
+{
+	struct gw_job *job = &req->job;
+	char		details[256];
+	char	   *body;
+	size_t		len;
+
+	if (job->status != 200 || job->body == NULL)
+	{
+		/* the database error, or GW001, but always 503: not healthy */
+		body = job->body;
+		job->body = NULL;
+		if (body == NULL)
+			return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+		return reply(req, 503, body, job->body_len, JSON_TYPE);
+	}
+	if (strcmp(job->body, GW_EXTENSION_VERSION) != 0)
+	{
+		snprintf(details, sizeof(details),
+				 "The gateway %s was built for extension version %s; the database has %.32s.",
+				 GW_VERSION, GW_EXTENSION_VERSION, job->body);
+		return reply_error(req, GW_ERR_VERSION_MISMATCH, "extension version mismatch",
+						   details, "Install the gateway built for this extension version, or ALTER EXTENSION telemetrics UPDATE.");
+	}
+	{
+		struct gw_buf b;
+
+		buf_init(&b);
+		buf_printf(&b, "{\"status\":\"ok\",\"version\":\"%s\",\"extension_version\":\"%s\"}",
+				   GW_VERSION, GW_EXTENSION_VERSION);
+		body = buf_steal(&b, &len);
+		if (body == NULL)
+			return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+		return reply(req, 200, body, len, JSON_TYPE);
+	}
+}
+
+/* GET /metrics: answered in the HTTP thread, no database involved. */
+static enum MHD_Result
+reply_metrics(struct gw_request *req)
+{
+	size_t		len;
+	char	   *body = metrics_render(&len);
+
+	if (body == NULL)
+		return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+	return reply(req, 200, body, len, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+/* A UI file from the allow-list, or a JSON 404 when it is not there. */
+static enum MHD_Result
+reply_static(struct gw_request *req)
+{
+	unsigned	status;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+												  MHD_HTTP_HEADER_IF_NONE_MATCH);
+
+	resp = static_response(req->match.file, inm, &status);
+	if (resp == NULL)
+	{
+		if (status == 503)
+			return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+		return reply_error(req, GW_ERR_NOT_FOUND, "not found",
+						   gw_config.ui_dir ? "The UI file is missing." : "No UI is configured (--ui-dir).",
+						   NULL);
+	}
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+	{
+		req->status = status;
+		req->state = RS_ANSWERED;
+	}
+	return ret;
+}
+
+/* ----------------------------------------------------------------
+ * The access handler
+ * ----------------------------------------------------------------
+ */
+
+/* Is this Content-Type one that a v2 body may have? */
+static bool
+v2_content_type_ok(const char *ct)
+{
+	return ct == NULL ||
+		text_media_type_is(ct, "application/text") ||
+		text_media_type_is(ct, "text/plain") ||
+		text_media_type_is(ct, "application/octet-stream") ||
+		text_media_type_is(ct, "application/x-www-form-urlencoded");
+}
+
+/*
+ * first_call
+ *		The first call for a request (headers complete, no body yet):
+ *		allocate its state, route it, and answer at once what can be
+ *		answered from the headers alone: 404, 405, 415, and 413 from
+ *		Content-Length.  Returns MHD_NO (close the connection) only when out
+ *		of memory.
+ */
+static enum MHD_Result
+first_call(struct MHD_Connection *conn, const char *url, const char *method,
+		   void **req_cls)
+{
+	struct gw_request *req = calloc(1, sizeof(*req));
+	char		message[320];
+	const char *ct;
+	const char *cl;
+
+	if (req == NULL)
+		return MHD_NO;
+	req->conn = conn;
+	req->start_ns = gw_now_ns();
+	req->state = RS_RECEIVING;
+	req->method_bit = route_method_bit(method);
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	req->path = strndup(url, 200);
+	*req_cls = req;
+	atomic_fetch_add(&inflight, 1);
+	metrics_inflight_add(1);
+
+	if (!route_lookup(url, method, &req->match))
+	{
+		if (req->match.allow == 0)
+		{
+			snprintf(message, sizeof(message), "no route for %.10s %.200s", req->method, url);
+			return reply_error(req, GW_ERR_NOT_FOUND, "not found", message, NULL);
+		}
+		snprintf(message, sizeof(message), "method %.10s is not allowed on %.200s", req->method, url);
+		return reply_error(req, GW_ERR_METHOD, message, NULL, NULL);
+	}
+
+	if (req->match.route != NULL &&
+		(req->match.route->handler == GW_H_INGEST || req->match.route->handler == GW_H_INGEST_V3))
+	{
+		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		req->v3 = text_media_type_is(ct, JSON_TYPE);
+		if (req->match.route->handler == GW_H_INGEST_V3 && !req->v3)
+		{
+			snprintf(message, sizeof(message), "Content-Type \"%.100s\" is not accepted on %s",
+					 ct ? ct : "(none)", req->match.route->path);
+			return reply_error(req, GW_ERR_CONTENT_TYPE, message, NULL,
+							   "v3 records are sent as application/json.");
+		}
+		if (!req->v3 && !v2_content_type_ok(ct))
+		{
+			snprintf(message, sizeof(message), "Content-Type \"%.100s\" is not accepted on %s",
+					 ct, req->match.route->path);
+			return reply_error(req, GW_ERR_CONTENT_TYPE, message, NULL,
+							   "Send v2 records (fields in headers) as application/text, "
+							   "v3 records (one JSON object) as application/json.");
+		}
+	}
+
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL)
+	{
+		size_t		n;
+
+		if (text_parse_size(cl, &n) && strspn(cl, "0123456789") == strlen(cl) &&
+			n > gw_config.max_body)
+		{
+			snprintf(message, sizeof(message), "request body of %zu bytes exceeds the limit of %zu bytes",
+					 n, gw_config.max_body);
+			return reply_error(req, GW_ERR_BODY_TOO_LARGE, message, NULL, NULL);
+		}
+	}
+	return MHD_YES;
+}
+
+/* How much of an over-long body is read (and dropped) before disconnecting. */
+static size_t
+discard_limit(void)
+{
+	size_t		limit = gw_config.max_body * 4;
+
+	return limit < 8 * 1024 * 1024 ? 8 * 1024 * 1024 : limit;
+}
+
+/* Take a piece of the body. */
+static enum MHD_Result
+take_body(struct gw_request *req, const char *data, size_t size)
+{
+	if (!req->too_large && size > gw_config.max_body - req->body_len)
+	{
+		req->too_large = true;
+		free(req->body);
+		req->body = NULL;
+		req->body_len = req->body_cap = 0;
+	}
+	if (req->too_large)
+	{
+		/*
+		 * libmicrohttpd 0.9.75 cannot answer before the body is complete, so
+		 * count and drop the rest, and answer 413 at the end.  A client that
+		 * keeps sending far more is not worth the bandwidth: disconnect.
+		 */
+		req->discarded += size;
+		if (req->discarded > discard_limit())
+		{
+			gw_log(GW_LOG_WARN, "%s %s: closing the connection after %zu bytes over the body limit",
+				   req->method, req->path ? req->path : "?", req->discarded);
+			return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	if (req->body_len + size > req->body_cap)
+	{
+		size_t		cap = req->body_cap ? req->body_cap : 1024;
+		char	   *p;
+
+		while (cap < req->body_len + size)
+			cap *= 2;
+		if (cap > gw_config.max_body)
+			cap = gw_config.max_body;
+		p = realloc(req->body, cap + 1);
+		if (p == NULL)
+			return MHD_NO;
+		req->body = p;
+		req->body_cap = cap;
+	}
+	memcpy(req->body + req->body_len, data, size);
+	req->body_len += size;
+	req->body[req->body_len] = '\0';
+	return MHD_YES;
+}
+
+enum MHD_Result
+http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+			const char *method, const char *version, const char *upload_data,
+			size_t *upload_data_size, void **req_cls)
+{
+	struct gw_request *req = *req_cls;
+	char		message[128];
+
+	if (req == NULL)
+		return first_call(conn, url, method, req_cls);
+
+	if (*upload_data_size > 0)
+	{
+		size_t		size = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->state != RS_RECEIVING)
+			return MHD_YES;		/* answered already; MHD discards the rest */
+		return take_body(req, upload_data, size);
+	}
+
+	switch (req->state)
+	{
+		case RS_ANSWERED:
+			return MHD_YES;
+		case RS_WAITING:
+			/* resumed by the worker: send its result */
+			if (req->match.route->handler == GW_H_HEALTHZ)
+				return reply_healthz(req);
+			return reply_job(req);
+		case RS_RECEIVING:
+			break;
+	}
+
+	if (req->too_large)
+	{
+		snprintf(message, sizeof(message), "request body exceeds the limit of %zu bytes",
+				 gw_config.max_body);
+		return reply_error(req, GW_ERR_BODY_TOO_LARGE, message, NULL, NULL);
+	}
+	if (req->match.file != NULL)
+		return reply_static(req);
+	switch (req->match.route->handler)
+	{
+		case GW_H_INGEST:
+		case GW_H_INGEST_V3:
+			return start_ingest(req);
+		case GW_H_QUERY:
+		case GW_H_HEALTHZ:
+			return start_statement(req);
+		case GW_H_METRICS:
+			return reply_metrics(req);
+		case GW_H_STATIC:
+			break;
+	}
+	return reply_error(req, GW_ERR_NOT_FOUND, "not found", NULL, NULL);
+}
+
+void
+http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+				  enum MHD_RequestTerminationCode toe)
+{
+	struct gw_request *req = *req_cls;
+	uint64_t	duration;
+	int			level;
+
+	if (req == NULL)
+		return;
+	*req_cls = NULL;
+	duration = gw_now_ns() - req->start_ns;
+	metrics_request(req->match.label, req->method_bit, req->status, duration);
+
+	level = (req->status >= 500 || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) ?
+		GW_LOG_WARN : GW_LOG_INFO;
+	if (log_enabled(level))
+	{
+		static const char *const reasons[] = {
+			[MHD_REQUEST_TERMINATED_COMPLETED_OK] = "",
+			[MHD_REQUEST_TERMINATED_WITH_ERROR] = " (connection error)",
+			[MHD_REQUEST_TERMINATED_TIMEOUT_REACHED] = " (timed out)",
+			[MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN] = " (shutdown)",
+			[MHD_REQUEST_TERMINATED_READ_ERROR] = " (read error)",
+			[MHD_REQUEST_TERMINATED_CLIENT_ABORT] = " (client closed the connection)",
+		};
+		const char *reason = ((unsigned) toe < sizeof(reasons) / sizeof(reasons[0]) &&
+							  reasons[toe]) ? reasons[toe] : " (aborted)";
+
+		gw_log(level, "%s %s %u %.3f ms%s%s%s", req->method,
+			   req->path ? req->path : "?", req->status, (double) duration / 1e6,
+			   req->record_id[0] ? " id=" : "", req->record_id, reason);
+	}
+
+	free(req->body);
+	free(req->path);
+	free(req->job.body);
+	ingest_record_free(&req->record);
+	free(req);
+	metrics_inflight_add(-1);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+void
+http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+					   enum MHD_ConnectionNotificationCode toe)
+{
+	metrics_http_connections_add(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char		msg[512];
+	size_t		n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	gw_log(GW_LOG_INFO, "libmicrohttpd: %s", msg);
+}

@@ -1,0 +1,128 @@
+/*-------------------------------------------------------------------------
+ *
+ * routes.h
+ *		The route table: which method and path call which handler and which
+ *		prepared statement.  The table in routes.c is the API's
+ *		documentation; docs/gateway.md reproduces it.
+ *
+ * Paths match exactly (no prefixes, no patterns, no trailing-slash
+ * folding); the query string is not part of the path.  A path in no table
+ * is a 404; a known path with a method it does not take is a 405 whose
+ * Allow header lists the methods it does take.  The UI's files come from
+ * the allow-list in static.c, consulted after the API table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GW_ROUTES_H
+#define GW_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* HTTP methods, as bits so that a route can take several. */
+#define GW_METHOD_GET		0x01u
+#define GW_METHOD_HEAD		0x02u
+#define GW_METHOD_POST		0x04u
+#define GW_METHOD_PUT		0x08u
+#define GW_METHOD_DELETE	0x10u
+#define GW_METHOD_PATCH		0x20u
+#define GW_METHOD_OPTIONS	0x40u
+#define GW_METHOD_OTHER		0x80u	/* anything else; no route takes it */
+
+/* What serves a route. */
+enum gw_handler
+{
+	GW_H_INGEST,				/* v2, or v3 when Content-Type is application/json */
+	GW_H_INGEST_V3,				/* v3 only */
+	GW_H_QUERY,					/* a read-only function of query parameters, JSON out */
+	GW_H_HEALTHZ,				/* database reachable, extension version ours */
+	GW_H_METRICS,				/* Prometheus text format, no database */
+	GW_H_STATIC					/* a UI file from static.c's allow-list */
+};
+
+/* Most parameters a statement takes. */
+#define GW_MAX_PARAMS 16
+
+/*
+ * A statement prepared on every database connection.  Parameters are sent
+ * in binary format; the result comes back as text.
+ */
+struct gw_statement
+{
+	const char *name;			/* prepared statement name */
+	const char *sql;
+	int			nparams;
+	unsigned int types[GW_MAX_PARAMS];	/* parameter type OIDs */
+	bool		read_only;		/* run inside BEGIN READ ONLY ... COMMIT */
+};
+
+/* The statements, indexed by these constants. */
+enum
+{
+	GW_STMT_INGEST_BATCH = 0,
+	GW_STMT_QUERY_RECORDS,
+	GW_STMT_VERSION,
+	GW_NUM_STATEMENTS
+};
+extern const struct gw_statement route_statements[GW_NUM_STATEMENTS];
+
+/* One row of the route table. */
+struct gw_route
+{
+	unsigned	methods;		/* GW_METHOD_* bits */
+	const char *path;
+	enum gw_handler handler;
+	int			statement;		/* GW_STMT_*, or -1 */
+	/* GW_H_QUERY: query-string names bound to $1, $2, ... (NULL-ended) */
+	const char *params[GW_MAX_PARAMS + 1];
+	const char *summary;		/* one line, for docs and --help */
+};
+
+extern const struct gw_route route_table[];
+extern const size_t route_count;
+
+struct gw_static_file;
+
+/* The outcome of a lookup. */
+struct gw_match
+{
+	const struct gw_route *route;	/* the API route, or NULL */
+	const struct gw_static_file *file;	/* the UI file, or NULL */
+	unsigned	allow;			/* methods the path takes; 0 = unknown path */
+	int			label;			/* metrics label index (route_label) */
+};
+
+/*
+ * route_method_bit
+ *		The GW_METHOD_* bit of a method name (case-sensitive, as HTTP
+ *		methods are); GW_METHOD_OTHER for anything unknown.
+ */
+extern unsigned route_method_bit(const char *method);
+
+/*
+ * route_lookup
+ *		Find what serves method on path.  Returns true and sets m->route or
+ *		m->file when something does.  Otherwise returns false with
+ *		m->allow = 0 for an unknown path (404) or the methods the path does
+ *		take (405).  m->label is set in every case.
+ */
+extern bool route_lookup(const char *path, const char *method, struct gw_match *m);
+
+/*
+ * route_allow_header
+ *		Write the methods in allow as an Allow header value ("GET, HEAD,
+ *		POST") into buf.
+ */
+extern void route_allow_header(unsigned allow, char *buf, size_t size);
+
+/*
+ * Metrics labels: one per route table row, then one for all UI files, then
+ * one for requests that matched nothing.  route_label gives the label text.
+ */
+#define GW_LABEL_STATIC		((int) route_count)
+#define GW_LABEL_UNMATCHED	((int) route_count + 1)
+#define GW_NUM_LABELS_MAX	32
+extern const char *route_label(int label);
+extern int	route_num_labels(void);
+
+#endif							/* GW_ROUTES_H */
