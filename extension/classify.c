@@ -61,6 +61,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "mce.h"
@@ -926,6 +927,10 @@ run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 		LOCAL_FCINFO(pfcinfo, 1);
 		Datum		d;
 
+		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(p->fn)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("the function of payload parser \"%s\" does not exist", p->name)));
 		fmgr_info(p->fn, &flinfo);
 		InitFunctionCallInfoData(*pfcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 		pfcinfo->args[0].value = row;
@@ -958,11 +963,11 @@ run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 
 		record_parser_failure(p, edata, tup, desc, an, cls);
 		ereport(WARNING,
-				(errmsg("payload parser \"%s\" failed on record %lld: %s",
-						p->name, isnull ? -1LL : (long long) DatumGetInt64(id),
+				(errmsg("payload parser \"%s\" failed: %s", p->name,
 						edata->message ? edata->message : "(no message)"),
-				 errdetail("SQLSTATE %s. The record was stored without the parser's result; "
+				 errdetail("Record %lld was stored without the parser's result (SQLSTATE %s); "
 						   "failures are counted in telemetrics.parser_failures.",
+						   isnull ? -1LL : (long long) DatumGetInt64(id),
 						   unpack_sql_state(edata->sqlerrcode))));
 		FreeErrorData(edata);
 		result = NULL;

@@ -39,9 +39,10 @@ CREATE TABLE telemetrics.records (
 	CONSTRAINT records_record_version_check CHECK (record_version BETWEEN 1 AND 4),
 	CONSTRAINT records_machine_id_check CHECK (pg_catalog.char_length(machine_id) <= 32),
 	CONSTRAINT records_crash_state_check CHECK (
-		(crash_state IS NULL AND guilty_id IS NULL)
-		OR (crash_state IN ('classified', 'fallback') AND guilty_id IS NOT NULL)
-		OR (crash_state = 'no_frames' AND guilty_id IS NULL))
+		CASE WHEN crash_state IS NULL THEN guilty_id IS NULL
+			 WHEN crash_state IN ('classified', 'fallback') THEN guilty_id IS NOT NULL
+			 WHEN crash_state = 'no_frames' THEN guilty_id IS NULL
+			 ELSE false END)
 ) PARTITION BY RANGE (received_at);
 
 ALTER SEQUENCE telemetrics.records_id_seq OWNED BY telemetrics.records.id;

@@ -162,7 +162,7 @@ INSERT INTO telemetrics.guilty_blacklist (function, module, match, builtin, comm
 	('__cxa_pure_virtual', NULL, 'exact', true, 'pure virtual call: the caller used a destroyed object'),
 	('_ZSt9terminatev', NULL, 'exact', true, 'std::terminate()'),
 	('_ZN10__cxxabiv111__terminateEPFvvE', NULL, 'exact', true, '__cxxabiv1::__terminate(): std::terminate internals'),
-	('_ZN9__gnu_cxx27__verbose_terminate_handlerEv', NULL, 'exact', true, '__gnu_cxx::__verbose_terminate_handler(): prints an uncaught exception, then aborts'),
+	('_ZN9__gnu_cxx27__verbose_terminate_handlerEv', NULL, 'prefix', true, '__gnu_cxx::__verbose_terminate_handler() (and its .cold part): prints an uncaught exception, then aborts'),
 	('_ZN3std9panicking', NULL, 'prefix', true, 'Rust std::panicking::*: the panicking code is below'),
 	('_ZN4core9panicking', NULL, 'prefix', true, 'Rust core::panicking::*: the panicking code is below'),
 	('_ZN3std7process5abort', NULL, 'prefix', true, 'Rust std::process::abort'),
@@ -682,7 +682,7 @@ DECLARE
 	v_match		text := lower(btrim(p_match));
 	v_comment	text := nullif(btrim(p_comment), '');
 	v_rule		telemetrics.guilty_blacklist;
-	v_result	record;
+	v_updated	bigint;
 BEGIN
 	IF v_function IS NULL OR v_function = '' THEN
 		RAISE EXCEPTION 'a blacklist rule needs a function' USING ERRCODE = 'invalid_parameter_value';
@@ -732,11 +732,11 @@ BEGIN
 	END IF;
 
 	IF p_reclassify THEN
-		v_result := telemetrics.reclassify_pending();
+		SELECT p.updated INTO v_updated FROM telemetrics.reclassify_pending() p;
 	END IF;
 	RETURN pg_catalog.jsonb_build_object(
 		'rule', telemetrics.rule_json(v_rule),
-		'reclassified', CASE WHEN p_reclassify THEN v_result.updated END,
+		'reclassified', v_updated,
 		'pending_changes', (SELECT pg_catalog.count(*) FROM telemetrics.blacklist_changes c
 							WHERE c.applied_at IS NULL));
 END
@@ -751,18 +751,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_rule		telemetrics.guilty_blacklist;
-	v_result	record;
+	v_updated	bigint;
 BEGIN
 	DELETE FROM telemetrics.guilty_blacklist b WHERE b.id = p_id RETURNING * INTO v_rule;
 	IF v_rule.id IS NULL THEN
 		RAISE EXCEPTION 'blacklist rule % not found', p_id USING ERRCODE = 'no_data_found';
 	END IF;
 	IF p_reclassify THEN
-		v_result := telemetrics.reclassify_pending();
+		SELECT p.updated INTO v_updated FROM telemetrics.reclassify_pending() p;
 	END IF;
 	RETURN pg_catalog.jsonb_build_object(
 		'rule', telemetrics.rule_json(v_rule),
-		'reclassified', CASE WHEN p_reclassify THEN v_result.updated END,
+		'reclassified', v_updated,
 		'pending_changes', (SELECT pg_catalog.count(*) FROM telemetrics.blacklist_changes c
 							WHERE c.applied_at IS NULL));
 END
