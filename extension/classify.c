@@ -83,8 +83,9 @@ PG_FUNCTION_INFO_V1(telemetrics_cache_invalidate);
 /* Longest guilty function or module stored, in bytes (btree limit). */
 #define GUILTY_NAME_MAX 1024
 
-/* Cached guilty groups before the cache starts over. */
+/* Cached guilty groups before the cache starts over; how many to preload. */
 #define GUILTY_CACHE_MAX 65536
+#define GUILTY_PRELOAD_MAX 32768
 
 /* pg_advisory_xact_lock key serializing the creation of guilty groups. */
 #define TM_GUILTY_LOCK_KEY INT64CONST(0x746d67756c747931)
@@ -111,10 +112,13 @@ typedef struct RelIds
 
 static RelIds relids;
 
+static void guilty_cache_reset(void);
+
 static void
 relids_lookup(void)
 {
 	Oid			nsp;
+	Oid			old_guilty = relids.guilty;
 
 	if (relids.valid)
 		return;
@@ -133,6 +137,10 @@ relids_lookup(void)
 		elog(ERROR, "telemetrics classification tables are missing");
 	relids.records_type = get_rel_type_id(relids.records);
 	relids.valid = true;
+
+	/* the extension was dropped and created again: forget the old ids */
+	if (old_guilty != relids.guilty)
+		guilty_cache_reset();
 }
 
 /* ----------------------------------------------------------------
@@ -181,6 +189,7 @@ static MemoryContext guilty_cxt = NULL;
 static HTAB *guilty_by_name = NULL;
 static HTAB *guilty_by_id = NULL;
 static bool guilty_dirty = false;	/* entries added in this transaction */
+static bool guilty_preloaded = false;	/* the table was read since the reset */
 
 static void
 guilty_cache_reset(void)
@@ -190,6 +199,7 @@ guilty_cache_reset(void)
 	guilty_by_name = NULL;
 	guilty_by_id = NULL;
 	guilty_dirty = false;
+	guilty_preloaded = false;
 }
 
 static void
@@ -205,8 +215,6 @@ relcache_callback(Datum arg, Oid relid)
 		parsers_valid = false;
 		parsers_invals++;
 	}
-	if (!OidIsValid(relid) || (relids.valid && relid == relids.guilty))
-		guilty_cache_reset();
 	if (!OidIsValid(relid) ||
 		(relids.valid && (relid == relids.records || relid == relids.guilty ||
 						  relid == relids.blacklist || relid == relids.parsers)))
@@ -467,8 +475,47 @@ guilty_cache_add(int32 id, const char *fn, const char *mod, bool in_xact)
 		byid->function = byname->function;
 		byid->module = byname->module;
 	}
-	if (in_xact)
+	/*
+	 * A group this transaction created (or can see because it created it)
+	 * goes away if the transaction aborts: forget everything then.
+	 */
+	if (in_xact || TransactionIdIsValid(GetTopTransactionIdIfAny()))
 		guilty_dirty = true;
+}
+
+/*
+ * guilty_cache_preload
+ *		Fill the cache with the newest groups (up to half its capacity) in
+ *		one query, so that a new session does not look groups up one at a
+ *		time.  Done once after each reset; not in parallel workers.
+ */
+static void
+guilty_cache_preload(void)
+{
+	uint64		i;
+	int			ret;
+
+	guilty_cache_init();
+	if (guilty_preloaded || IsInParallelMode())
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT id, function, module FROM telemetrics.guilty "
+					  "ORDER BY id DESC LIMIT " CppAsString2(GUILTY_PRELOAD_MAX),
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading telemetrics.guilty failed: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+
+		guilty_cache_add(id, SPI_getvalue(tup, desc, 2), SPI_getvalue(tup, desc, 3), false);
+	}
+	SPI_finish();
+	guilty_preloaded = true;
 }
 
 /* Run a prepared lookup of (fn, mod); the id, or 0 if there is none. */
@@ -502,7 +549,7 @@ guilty_resolve(TmSpan fn_span, TmSpan mod_span)
 	Datum		args[2];
 	int32		id;
 
-	guilty_cache_init();
+	guilty_cache_preload();
 	hit = hash_search(guilty_by_name, &h, HASH_FIND, NULL);
 	if (hit != NULL && strcmp(hit->function, fn) == 0 && strcmp(hit->module, mod) == 0)
 		return hit->id;
@@ -668,7 +715,7 @@ telemetrics_guilty_json(PG_FUNCTION_ARGS)
 		hit = NULL;				/* the workers have no cache of ours */
 	else
 	{
-		guilty_cache_init();
+		guilty_cache_preload();
 		hit = hash_search(guilty_by_id, &id, HASH_FIND, NULL);
 	}
 	if (hit != NULL)

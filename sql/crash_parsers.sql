@@ -80,14 +80,24 @@ FROM telemetrics_api.ingest_batch(
 SELECT b.ord, b.outcome, r.parsed FROM b JOIN telemetrics.records r ON r.id = b.id ORDER BY b.ord;
 SELECT parser_name, sqlstate, message, failures FROM telemetrics.parser_failures ORDER BY 1, 2;
 
--- a disabled parser is not called; a parser whose function was dropped
--- counts as failing
+-- a disabled parser is not called; a parser whose function was dropped is
+-- unregistered
 UPDATE telemetrics.payload_parsers SET enabled = false WHERE name = 'words';
 DROP FUNCTION regress_b64(telemetrics.records);
+SELECT name FROM telemetrics.payload_parsers ORDER BY name;
 SELECT (pg_temp.store('org.clearlinux/telemetry/b64payload', 'aGk=')->>'id')::bigint AS id \gset
 SELECT parsed FROM telemetrics.records WHERE id = :id;
+-- (a registration that outlived its function anyway fails with 42883)
+CREATE FUNCTION regress_gone(r telemetrics.records) RETURNS jsonb LANGUAGE sql AS $$ SELECT '1'::jsonb $$;
+INSERT INTO telemetrics.payload_parsers (name, pattern, parser)
+VALUES ('gone', 'org.clearlinux/telemetry/%', 'regress_gone(telemetrics.records)');
+ALTER EVENT TRIGGER telemetrics_payload_parsers_drop DISABLE;
+DROP FUNCTION regress_gone(telemetrics.records);
+ALTER EVENT TRIGGER telemetrics_payload_parsers_drop ENABLE;
+SELECT (pg_temp.store('org.clearlinux/telemetry/b64payload', 'aGk=')->>'id')::bigint AS id \gset
 SELECT parser_name, sqlstate, message, failures FROM telemetrics.parser_failures
 WHERE sqlstate = '42883' ORDER BY 1;
+DELETE FROM telemetrics.payload_parsers WHERE name = 'gone';
 
 -- updating the payload runs the parsers again
 UPDATE telemetrics.payload_parsers SET enabled = true WHERE name = 'words';

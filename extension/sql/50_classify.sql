@@ -349,6 +349,39 @@ COMMENT ON FUNCTION telemetrics.payload_parsers_check() IS
 CREATE TRIGGER payload_parsers_check
 	BEFORE INSERT OR UPDATE ON telemetrics.payload_parsers
 	FOR EACH ROW EXECUTE FUNCTION telemetrics.payload_parsers_check();
+
+-- A regprocedure column does not depend on its function: when a parser's
+-- function is dropped, unregister it (a dangling registration would fail
+-- on every record, and make a dump of the registry unrestorable).
+CREATE FUNCTION telemetrics.payload_parsers_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_name	text;
+BEGIN
+	IF pg_catalog.to_regclass('telemetrics.payload_parsers') IS NULL THEN
+		RETURN;					-- the extension itself is being dropped
+	END IF;
+	FOR v_name IN
+		DELETE FROM telemetrics.payload_parsers p
+		USING pg_catalog.pg_event_trigger_dropped_objects() d
+		WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		  AND d.objid = p.parser::pg_catalog.oid
+		RETURNING p.name
+	LOOP
+		RAISE NOTICE 'payload parser "%" was unregistered: its function was dropped', v_name;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION telemetrics.payload_parsers_drop() IS
+	'event trigger: unregister the payload parsers whose function is dropped';
+CREATE EVENT TRIGGER telemetrics_payload_parsers_drop ON sql_drop
+	WHEN TAG IN ('DROP FUNCTION', 'DROP ROUTINE', 'DROP SCHEMA', 'DROP OWNED', 'DROP EXTENSION')
+	EXECUTE FUNCTION telemetrics.payload_parsers_drop();
+COMMENT ON EVENT TRIGGER telemetrics_payload_parsers_drop IS
+	'unregister the payload parsers whose function is dropped';
 CREATE TRIGGER payload_parsers_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON telemetrics.payload_parsers
 	FOR EACH STATEMENT EXECUTE FUNCTION telemetrics.cache_invalidate();
@@ -853,12 +886,12 @@ COMMENT ON FUNCTION telemetrics_api.guilty_unhide(integer) IS
 
 -- pg_dump keeps the data of these tables (the shipped blacklist rules are
 -- recreated by CREATE EXTENSION, so only the added ones are dumped).
+-- telemetrics.blacklist_changes is a work queue and is not dumped: a
+-- restore logs the restored rules again (as pending, harmless changes).
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_blacklist', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_blacklist_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.blacklist_changes', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.blacklist_changes_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.payload_parsers', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.payload_parsers_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.parser_failures', '');
