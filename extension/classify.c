@@ -202,9 +202,15 @@ guilty_cache_reset(void)
 	guilty_preloaded = false;
 }
 
+/* The partition whose column numbers record_attnums() remembers. */
+static Oid	attnums_relid = InvalidOid;
+
 static void
 relcache_callback(Datum arg, Oid relid)
 {
+	if (!OidIsValid(relid) || relid == attnums_relid)
+		attnums_relid = InvalidOid;
+
 	if (!OidIsValid(relid) || !relids.valid || relid == relids.blacklist)
 	{
 		blacklist_valid = false;
@@ -811,7 +817,6 @@ telemetrics_cache_invalidate(PG_FUNCTION_ARGS)
 /* Attribute numbers of the columns the trigger reads and writes. */
 typedef struct RecordAttnums
 {
-	Oid			relid;
 	int			id;
 	int			received_at;
 	int			classification;
@@ -840,9 +845,9 @@ record_attnums(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
-	if (attnums_cache.relid != RelationGetRelid(rel))
+	if (attnums_relid != RelationGetRelid(rel))
 	{
-		attnums_cache.relid = InvalidOid;
+		attnums_relid = InvalidOid;
 		attnums_cache.id = attnum_of(desc, "id");
 		attnums_cache.received_at = attnum_of(desc, "received_at");
 		attnums_cache.classification = attnum_of(desc, "classification");
@@ -852,7 +857,7 @@ record_attnums(Relation rel)
 		attnums_cache.mce_status = attnum_of(desc, "mce_status");
 		attnums_cache.mce_bank = attnum_of(desc, "mce_bank");
 		attnums_cache.parsed = attnum_of(desc, "parsed");
-		attnums_cache.relid = RelationGetRelid(rel);
+		attnums_relid = RelationGetRelid(rel);
 	}
 	return &attnums_cache;
 }
