@@ -699,95 +699,123 @@ telemetrics_classify(PG_FUNCTION_ARGS)
 }
 
 /*
- * telemetrics.guilty_json(p_id integer) RETURNS jsonb
- *		{"id", "function", "module"} of a guilty group, or NULL.  Groups this
- *		backend created or looked up come from the cache, so a group created
- *		by the classification trigger is found by RETURNING in the same
- *		statement.
+ * guilty_names
+ *		The function and module of guilty group id, or false if there is no
+ *		such group.  Groups this backend created or looked up come from the
+ *		cache, so a group created by the classification trigger is found by
+ *		RETURNING in the same statement (a lookup with that statement's
+ *		snapshot would not see it).  The strings are in the cache or in the
+ *		current memory context; valid until the next cache reset.
  */
-Datum
-telemetrics_guilty_json(PG_FUNCTION_ARGS)
+static bool
+guilty_names(int32 id, char **fn, char **mod)
 {
-	int32		id = PG_GETARG_INT32(0);
-	GuiltyById *hit;
-	JsonbParseState *state = NULL;
-	JsonbValue	k,
-				v;
-	JsonbValue *res;
-	char	   *fn;
-	char	   *mod;
+	MemoryContext callcxt = CurrentMemoryContext;
+	GuiltyById *hit = NULL;
+	Datum		arg = Int32GetDatum(id);
+	Oid			type = INT4OID;
+	int			ret;
 
-	if (IsInParallelMode())
-		hit = NULL;				/* the workers have no cache of ours */
-	else
+	if (!IsInParallelMode())	/* the workers have no cache of ours */
 	{
 		guilty_cache_preload();
 		hit = hash_search(guilty_by_id, &id, HASH_FIND, NULL);
 	}
 	if (hit != NULL)
 	{
-		fn = hit->function;
-		mod = hit->module;
+		*fn = hit->function;
+		*mod = hit->module;
+		return true;
 	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (IsInParallelMode())
+		ret = SPI_execute_with_args("SELECT function, module FROM telemetrics.guilty "
+									"WHERE id OPERATOR(pg_catalog.=) $1",
+									1, &type, &arg, NULL, true, 1);
 	else
 	{
-		MemoryContext callcxt = CurrentMemoryContext;
-		Datum		arg = Int32GetDatum(id);
-		Oid			type = INT4OID;
-		int			ret;
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (IsInParallelMode())
-			ret = SPI_execute_with_args("SELECT function, module FROM telemetrics.guilty "
-										"WHERE id OPERATOR(pg_catalog.=) $1",
-										1, &type, &arg, NULL, true, 1);
-		else
-		{
-			if (plan_guilty_by_id == NULL)
-				plan_guilty_by_id = prepare_kept(
-					"SELECT function, module FROM telemetrics.guilty "
-					"WHERE id OPERATOR(pg_catalog.=) $1", 1, &type);
-			ret = SPI_execute_plan(plan_guilty_by_id, &arg, NULL, true, 1);
-		}
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "looking up a guilty group failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 0)
-		{
-			SPI_finish();
-			PG_RETURN_NULL();
-		}
-		fn = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 1));
-		mod = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
-														SPI_tuptable->tupdesc, 2));
-		SPI_finish();
-		if (!IsInParallelMode())
-			guilty_cache_add(id, fn, mod, false);
+		if (plan_guilty_by_id == NULL)
+			plan_guilty_by_id = prepare_kept(
+				"SELECT function, module FROM telemetrics.guilty "
+				"WHERE id OPERATOR(pg_catalog.=) $1", 1, &type);
+		ret = SPI_execute_plan(plan_guilty_by_id, &arg, NULL, true, 1);
 	}
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "looking up a guilty group failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		return false;
+	}
+	*fn = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1));
+	*mod = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 2));
+	SPI_finish();
+	if (!IsInParallelMode())
+		guilty_cache_add(id, *fn, *mod, false);
+	return true;
+}
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	k.type = jbvString;
-	k.val.string.val = "id";
-	k.val.string.len = 2;
-	pushJsonbValue(&state, WJB_KEY, &k);
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken token, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) s;
+	v.val.string.len = strlen(s);
+	pushJsonbValue(state, token, &v);
+}
+
+void
+tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull)
+{
+	char	   *fn;
+	char	   *mod;
+	JsonbValue	v;
+
+	if (isnull || !guilty_names(id, &fn, &mod))
+	{
+		v.type = jbvNull;
+		pushJsonbValue(state, WJB_VALUE, &v);
+		return;
+	}
+	/* in jsonb's key order: id, module, function */
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_string(state, WJB_KEY, "id");
 	v.type = jbvNumeric;
 	v.val.numeric = int64_to_numeric(id);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "function";
-	k.val.string.len = 8;
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvString;
-	v.val.string.val = fn;
-	v.val.string.len = strlen(fn);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "module";
-	k.val.string.len = 6;
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.val.string.val = mod;
-	v.val.string.len = strlen(mod);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	pushJsonbValue(state, WJB_VALUE, &v);
+	push_string(state, WJB_KEY, "module");
+	push_string(state, WJB_VALUE, mod);
+	push_string(state, WJB_KEY, "function");
+	push_string(state, WJB_VALUE, fn);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/*
+ * telemetrics.guilty_json(p_id integer) RETURNS jsonb
+ *		{"id", "function", "module"} of a guilty group, or NULL.
+ */
+Datum
+telemetrics_guilty_json(PG_FUNCTION_ARGS)
+{
+	int32		id = PG_GETARG_INT32(0);
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	char	   *fn;
+	char	   *mod;
+
+	if (!guilty_names(id, &fn, &mod))
+		PG_RETURN_NULL();
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	tm_push_guilty_json(&state, id, false);
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	/* unwrap: the array was only a container for the value */
+	res = &res->val.array.elems[0];
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
 

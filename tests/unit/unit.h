@@ -1,12 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * unit.h
- *		A minimal test harness for the pure C files of the extension.
- *
- * Each tests/unit/test_*.c is a program: it runs its checks and prints
- * "N passed, M failed" as its last line (tests/suites/20-unit.sh builds
- * it with ASan and UBSan and sums the counts).  A failed check prints its
- * file, line and expression on stderr and the program goes on.
+ *		CHECK() and SPAN_IS() for the unit tests of the crash parsers
+ *		(test_backtrace.c, test_guilty.c, test_mce.c), on top of tap.h: each
+ *		check is one TAP line named after its file, line and expression.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,19 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int	unit_passed = 0;
-static int	unit_failed = 0;
+#include "tap.h"
 
-#define CHECK(cond) \
-	do { \
-		if (cond) \
-			unit_passed++; \
-		else \
-		{ \
-			unit_failed++; \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
+#define UNIT_STR2(x) #x
+#define UNIT_STR(x) UNIT_STR2(x)
+#define CHECK(cond) ((void) tap_ok((cond) ? 1 : 0, __FILE__ ":" UNIT_STR(__LINE__) ": " #cond))
 
 /* a span (ptr, len) equals the NUL-terminated lit; NULL lit = absent */
 #define SPAN_IS(span, lit) unit_span_is((span).ptr, (span).len, (lit))
@@ -41,11 +30,7 @@ unit_span_is(const char *ptr, size_t len, const char *lit)
 	return ptr != NULL && len == strlen(lit) && memcmp(ptr, lit, len) == 0;
 }
 
-static inline int
-unit_report(void)
-{
-	printf("%d passed, %d failed\n", unit_passed, unit_failed);
-	return unit_failed == 0 ? 0 : 1;
-}
+/* the plan line; the exit status is non-zero if anything failed */
+#define unit_report() tap_done()
 
 #endif							/* TELEMETRICS_UNIT_H */
