@@ -3,8 +3,9 @@
  * record_json.c
  *		telemetrics.record_json(telemetrics.records): a record as JSON, with
  *		the keys of the reference backend's 201 body (reference-backend.md
- *		1.6), plus record_format_version, system_name and
- *		payload_format_version.
+ *		1.6), plus record_format_version, system_name,
+ *		payload_format_version and guilty (classify.c:
+ *		tm_push_guilty_json).
  *
  * Every ingest response and every record a query returns goes through this
  * function, so it is written in C: jsonb_build_object() looks up the type
@@ -39,7 +40,8 @@ typedef enum JsonKind
 	JK_TEXT,
 	JK_INT,						/* int2, int4 or int8 */
 	JK_BOOL,
-	JK_TIMESTAMP				/* "YYYY-MM-DD HH:MM:SS UTC" */
+	JK_TIMESTAMP,				/* "YYYY-MM-DD HH:MM:SS UTC" */
+	JK_GUILTY					/* guilty_id: the group, or null */
 } JsonKind;
 
 /* One key of the output: its name, the column it comes from, its kind. */
@@ -58,6 +60,7 @@ static const JsonKey json_keys[] = {
 	{"id", "id", JK_INT},
 	{"arch", "arch", JK_TEXT},
 	{"build", "build", JK_TEXT},
+	{"guilty", "guilty_id", JK_GUILTY},
 	{"payload", "payload", JK_TEXT},
 	{"event_id", "event_id", JK_TEXT},
 	{"external", "external", JK_BOOL},
@@ -171,6 +174,11 @@ telemetrics_record_json(PG_FUNCTION_ARGS)
 		JsonbValue	v;
 
 		push_key(&state, json_keys[k].key);
+		if (json_keys[k].kind == JK_GUILTY)
+		{
+			tm_push_guilty_json(&state, nulls[a] ? 0 : DatumGetInt32(values[a]), nulls[a]);
+			continue;
+		}
 		if (nulls[a])
 			v.type = jbvNull;
 		else
@@ -214,6 +222,9 @@ telemetrics_record_json(PG_FUNCTION_ARGS)
 						v.val.string.len = strlen(s);
 						break;
 					}
+				case JK_GUILTY:
+					Assert(false);	/* handled above */
+					break;
 			}
 		}
 		pushJsonbValue(&state, WJB_VALUE, &v);

@@ -16,13 +16,43 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+#include "storage/lockdefs.h"
+
 #include "fields.h"
+#include "guilty.h"
 
 /* GUC variables (telemetrics.c) */
 extern char *telemetrics_tids;
 extern int	telemetrics_max_payload_bytes;
 extern int	telemetrics_quarantine_max_rows;
 extern int	telemetrics_quarantine_payload_bytes;
+
+/* classify.c */
+extern char *telemetrics_backtrace_classes;
+
+/*
+ * ClassifyInit
+ *		Define the classification settings and register its cache
+ *		callbacks; called from _PG_init.
+ */
+extern void ClassifyInit(void);
+
+/*
+ * tm_blacklist_get
+ *		The current blacklist, prepared for tm_find_guilty.  Takes lockmode
+ *		on telemetrics.guilty_blacklist first (RowShareLock when
+ *		classifying, AccessShareLock to explain).  The result is valid until
+ *		the next call.
+ */
+extern const TmBlacklist *tm_blacklist_get(LOCKMODE lockmode);
+
+/*
+ * tm_push_guilty_json
+ *		Push, as the value of the key just pushed, guilty group id as
+ *		{"id", "function", "module"}, or null if isnull or there is no such
+ *		group (record_json.c).
+ */
+extern void tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull);
 
 /* ingest.c */
 extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
