@@ -455,10 +455,12 @@ COMMENT ON FUNCTION telemetrics.backtrace_classes() IS
 -- reclassify_records: recompute guilty_id and crash_state of the records
 -- selected by p_where (a boolean SQL expression over "r", a row of
 -- telemetrics.records, with $1 = p_guilty, $2 = p_needles, $3 = the
--- backtrace classes), and UPDATE, in one statement, those whose values
--- change.  Returns how many were updated.
+-- backtrace classes), with ids in [p_from_id, p_to_id) when given, and
+-- UPDATE, in one statement, those whose values change.  Returns how many
+-- were updated.
 CREATE FUNCTION telemetrics.reclassify_records(
-	p_where text, p_guilty integer[] DEFAULT NULL, p_needles text[] DEFAULT NULL)
+	p_where text, p_guilty integer[] DEFAULT NULL, p_needles text[] DEFAULT NULL,
+	p_from_id bigint DEFAULT NULL, p_to_id bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -473,20 +475,23 @@ BEGIN
 		'  FROM telemetrics.records r'
 		'  CROSS JOIN LATERAL telemetrics.classify(r.classification, r.payload) k'
 		'  WHERE (' || p_where || ')'
+		'    AND ($4::bigint IS NULL OR r.id OPERATOR(pg_catalog.>=) $4)'
+		'    AND ($5::bigint IS NULL OR r.id OPERATOR(pg_catalog.<) $5)'
 		'    AND (r.guilty_id IS DISTINCT FROM k.guilty_id'
 		'         OR r.crash_state IS DISTINCT FROM k.crash_state)) '
 		'UPDATE telemetrics.records r SET guilty_id = c.guilty_id, crash_state = c.crash_state '
 		'FROM c WHERE r.id OPERATOR(pg_catalog.=) c.id'
 		'  AND r.received_at OPERATOR(pg_catalog.=) c.received_at'
-	USING p_guilty, p_needles, telemetrics.backtrace_classes();
+	USING p_guilty, p_needles, telemetrics.backtrace_classes(), p_from_id, p_to_id;
 	GET DIAGNOSTICS v_updated = ROW_COUNT;
 	RETURN v_updated;
 END
 $$;
-COMMENT ON FUNCTION telemetrics.reclassify_records(text, integer[], text[]) IS
-	'internal: recompute the guilty group of the records matching a condition and update, in one statement, those that change';
+COMMENT ON FUNCTION telemetrics.reclassify_records(text, integer[], text[], bigint, bigint) IS
+	'internal: recompute the guilty group of the records matching a condition (and an id range) and update, in one statement, those that change';
 
--- reclassify_pending: apply the pending blacklist changes.  Records can
+-- reclassify_condition: which records the given blacklist changes can
+-- change, as a condition for reclassify_records (NULL: none).  Records can
 -- only change if
 --	 - a new rule matches their guilty frame (found through the guilty
 --	   groups the rule matches), or their guilty frame is a fall-back (a
@@ -494,6 +499,53 @@ COMMENT ON FUNCTION telemetrics.reclassify_records(text, integer[], text[]) IS
 --	 - a removed rule matched one of their frames, so its text is in the
 --	   payload;
 --	 - the blacklist was truncated: any classified record.
+CREATE FUNCTION telemetrics.reclassify_condition(
+	p_change_ids bigint[], OUT condition text, OUT guilty integer[], OUT needles text[])
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_reset		boolean;
+	v_added		boolean;
+	v_arms		text[] := '{}';
+BEGIN
+	SELECT bool_or(c.op = 'reset'), bool_or(c.op = 'add')
+	INTO v_reset, v_added
+	FROM telemetrics.blacklist_changes c WHERE c.id = ANY (p_change_ids);
+
+	IF v_reset THEN
+		v_arms := ARRAY['r.crash_state IN (''classified'', ''fallback'')'];
+	ELSE
+		IF v_added THEN
+			SELECT array_agg(g.id) INTO guilty
+			FROM telemetrics.guilty g
+			WHERE EXISTS (SELECT 1 FROM telemetrics.blacklist_changes c
+						  WHERE c.id = ANY (p_change_ids) AND c.op = 'add'
+							AND telemetrics.rule_matches(c.match, c.function, c.module,
+														 g.function, g.module));
+			IF guilty IS NOT NULL THEN
+				v_arms := v_arms || 'r.guilty_id OPERATOR(pg_catalog.=) ANY ($1)'::text;
+			END IF;
+			v_arms := v_arms || 'r.crash_state = ''fallback'''::text;
+		END IF;
+		SELECT array_agg(DISTINCT c.function) INTO needles
+		FROM telemetrics.blacklist_changes c
+		WHERE c.id = ANY (p_change_ids) AND c.op = 'remove';
+		IF needles IS NOT NULL THEN
+			v_arms := v_arms || ('r.crash_state IN (''classified'', ''fallback'')'
+								 ' AND telemetrics.text_contains_any(r.payload, $2)')::text;
+		END IF;
+	END IF;
+	IF cardinality(v_arms) > 0 THEN
+		condition := '(' || array_to_string(v_arms, ') OR (') || ')';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION telemetrics.reclassify_condition(bigint[]) IS
+	'internal: the condition selecting the records some blacklist changes can reclassify, with the guilty groups and needles it uses';
+
+-- reclassify_pending: apply the pending blacklist changes, in one UPDATE.
 CREATE FUNCTION telemetrics.reclassify_pending(OUT updated bigint, OUT changes integer)
 RETURNS record
 LANGUAGE plpgsql
@@ -501,50 +553,20 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_ids		bigint[];
-	v_reset		boolean;
-	v_added		boolean;
-	v_guilty	integer[];
-	v_needles	text[];
-	v_arms		text[] := '{}';
+	v_cond		record;
 BEGIN
 	updated := 0;
 	-- one reclassification at a time; blacklist changes wait for it
 	LOCK TABLE telemetrics.guilty_blacklist IN SHARE UPDATE EXCLUSIVE MODE;
-	SELECT array_agg(c.id), bool_or(c.op = 'reset'), bool_or(c.op = 'add')
-	INTO v_ids, v_reset, v_added
+	SELECT array_agg(c.id) INTO v_ids
 	FROM telemetrics.blacklist_changes c WHERE c.applied_at IS NULL;
 	changes := coalesce(cardinality(v_ids), 0);
 	IF changes = 0 THEN
 		RETURN;
 	END IF;
-
-	IF v_reset THEN
-		v_arms := ARRAY['r.crash_state IN (''classified'', ''fallback'')'];
-	ELSE
-		IF v_added THEN
-			SELECT array_agg(g.id) INTO v_guilty
-			FROM telemetrics.guilty g
-			WHERE EXISTS (SELECT 1 FROM telemetrics.blacklist_changes c
-						  WHERE c.id = ANY (v_ids) AND c.op = 'add'
-							AND telemetrics.rule_matches(c.match, c.function, c.module,
-														 g.function, g.module));
-			IF v_guilty IS NOT NULL THEN
-				v_arms := v_arms || 'r.guilty_id OPERATOR(pg_catalog.=) ANY ($1)'::text;
-			END IF;
-			v_arms := v_arms || 'r.crash_state = ''fallback'''::text;
-		END IF;
-		SELECT array_agg(DISTINCT c.function) INTO v_needles
-		FROM telemetrics.blacklist_changes c
-		WHERE c.id = ANY (v_ids) AND c.op = 'remove';
-		IF v_needles IS NOT NULL THEN
-			v_arms := v_arms || ('r.crash_state IN (''classified'', ''fallback'')'
-								 ' AND telemetrics.text_contains_any(r.payload, $2)')::text;
-		END IF;
-	END IF;
-
-	IF cardinality(v_arms) > 0 THEN
-		updated := telemetrics.reclassify_records(
-			'(' || array_to_string(v_arms, ') OR (') || ')', v_guilty, v_needles);
+	v_cond := telemetrics.reclassify_condition(v_ids);
+	IF v_cond.condition IS NOT NULL THEN
+		updated := telemetrics.reclassify_records(v_cond.condition, v_cond.guilty, v_cond.needles);
 	END IF;
 	UPDATE telemetrics.blacklist_changes SET applied_at = now() WHERE id = ANY (v_ids);
 END

@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * reclassify_worker.c
+ *		The background worker that runs queued reclassification jobs
+ *		(55_reclassify_jobs.sql), and the function that starts it.
+ *
+ * The worker calls telemetrics.reclassify_work(n) in a loop, one
+ * transaction per call, so every range of records it finishes is
+ * committed and its progress visible.  It adapts n so that a call takes
+ * about a second.  One worker runs at a time: it holds a session advisory
+ * lock, and a second one exits at once.  When no job is left it waits a
+ * few seconds (a job may have been queued by a transaction that has not
+ * committed yet), then exits.  A step that fails marks its job failed
+ * (with the error) and the worker goes on with the next job.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "telemetrics.h"
+
+PG_FUNCTION_INFO_V1(telemetrics_reclassify_launch);
+PGDLLEXPORT void telemetrics_reclassify_worker_main(Datum main_arg);
+
+/* Session advisory lock held by the running worker ("telemrc1"). */
+#define RECLASSIFY_LOCK_KEY		INT64CONST(0x74656c656d726331)
+
+/* Record ids per step: start, bounds, and the time a step aims at. */
+#define STEP_IDS_START			20000
+#define STEP_IDS_MIN			1000
+#define STEP_IDS_MAX			4000000
+#define STEP_TARGET_MS			1000
+
+/* Idle polls (500 ms each) before the worker exits. */
+#define IDLE_POLLS				10
+
+/* Database and role the worker connects as (bgw_extra). */
+typedef struct ReclassifyWorkerArgs
+{
+	Oid			dbid;
+	Oid			userid;
+} ReclassifyWorkerArgs;
+
+/*
+ * telemetrics_reclassify_launch() RETURNS boolean
+ *		Ask for a worker; true if one was registered (it exits at once if
+ *		another is running).  Does not wait.  The worker connects as the
+ *		current user (the extension's owner, inside the API functions).
+ */
+Datum
+telemetrics_reclassify_launch(PG_FUNCTION_ARGS)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	ReclassifyWorkerArgs args;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "telemetrics_reclassify_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "telemetrics reclassify worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "telemetrics reclassify worker");
+	worker.bgw_notify_pid = 0;
+	args.dbid = MyDatabaseId;
+	args.userid = GetUserId();
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start the reclassification worker"),
+				 errdetail("No background worker slot was free; the job stays queued."),
+				 errhint("Raise max_worker_processes, or run SELECT telemetrics.reclassify_launch() later.")));
+		PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(true);
+}
+
+/* Run sql with one int8 argument in a transaction of its own; its int8 result (0 if NULL). */
+static int64
+run_step(const char *sql, Oid argtype, Datum arg)
+{
+	int64		result = 0;
+	bool		isnull;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, sql);
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "\"%s\" failed", sql);
+	if (SPI_processed == 1 && SPI_tuptable->tupdesc->natts == 1 &&
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT8OID)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			result = DatumGetInt64(d);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return result;
+}
+
+/* Take the one-worker lock in a transaction of its own. */
+static bool
+take_worker_lock(void)
+{
+	bool		got;
+
+	StartTransactionCommand();
+	got = DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8,
+										   Int64GetDatum(RECLASSIFY_LOCK_KEY)));
+	CommitTransactionCommand();
+	return got;
+}
+
+void
+telemetrics_reclassify_worker_main(Datum main_arg)
+{
+	ReclassifyWorkerArgs args;
+	volatile int64 step_ids = STEP_IDS_START;
+	volatile int idle = 0;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
+	pgstat_report_appname("telemetrics reclassify worker");
+
+	if (!take_worker_lock())
+		proc_exit(0);
+
+	while (idle < IDLE_POLLS)
+	{
+		TimestampTz start = GetCurrentTimestamp();
+		int64		job = 0;
+		MemoryContext oldcxt = CurrentMemoryContext;
+
+		CHECK_FOR_INTERRUPTS();
+		PG_TRY();
+		{
+			job = run_step("SELECT telemetrics.reclassify_work($1)", INT8OID,
+						   Int64GetDatum(step_ids));
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(TopMemoryContext);
+			edata = CopyErrorData();
+			EmitErrorReport();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			/* give the job up, with the reason, and go on with the next */
+			run_step("SELECT 0::bigint FROM telemetrics.reclassify_fail($1)", TEXTOID,
+					 CStringGetTextDatum(edata->message ? edata->message : "unknown error"));
+			FreeErrorData(edata);
+			job = -1;
+		}
+		PG_END_TRY();
+
+		if (job == 0)
+		{
+			/* nothing to do: maybe a job is about to be committed */
+			idle++;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 500L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		idle = 0;
+		if (job > 0)
+		{
+			long		ms = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+
+			if (ms < STEP_TARGET_MS / 2 && step_ids < STEP_IDS_MAX)
+				step_ids = Min(step_ids * 2, STEP_IDS_MAX);
+			else if (ms > STEP_TARGET_MS * 2 && step_ids > STEP_IDS_MIN)
+				step_ids = Max(step_ids / 2, STEP_IDS_MIN);
+		}
+	}
+	proc_exit(0);
+}
