@@ -24,6 +24,10 @@ extern int	telemetrics_max_payload_bytes;
 extern int	telemetrics_quarantine_max_rows;
 extern int	telemetrics_quarantine_payload_bytes;
 
+/* retention.c */
+extern int	telemetrics_retention_days;
+extern void RetentionInit(void);
+
 /* ingest.c */
 extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
 
