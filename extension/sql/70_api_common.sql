@@ -131,10 +131,14 @@ BEGIN
 	IF v_text IS NULL THEN
 		RETURN NULL;
 	END IF;
-	IF v_text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-		v_date := to_date(v_text, 'YYYY-MM-DD');
-		-- to_date is lenient (2024-02-30 is March 1st): insist on a round trip
-		IF to_char(v_date, 'YYYY-MM-DD') = v_text AND v_date >= date '1970-01-01' THEN
+	IF v_text ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN
+		BEGIN
+			v_date := make_date(substr(v_text, 1, 4)::integer, substr(v_text, 6, 2)::integer,
+								substr(v_text, 9, 2)::integer);
+		EXCEPTION WHEN datetime_field_overflow THEN
+			v_date := NULL;		-- February 30th and the like
+		END;
+		IF v_date >= date '1970-01-01' THEN
 			RETURN v_date;
 		END IF;
 	END IF;
