@@ -3,6 +3,8 @@
 -- (exact from the rollups, capped count, or none for payload searches),
 -- and the bounded payload scan.
 \set VERBOSITY terse
+-- the API works in UTC days whatever the session's time zone (pg_regress: PST8PDT)
+\set today '(now() AT TIME ZONE ''UTC'')::date'
 
 TRUNCATE telemetrics.records, telemetrics.rollup_records, telemetrics.rollup_totals,
 	telemetrics.rollup_platforms;
@@ -53,10 +55,10 @@ UNION ALL SELECT 'combined', * FROM pg_temp.s('{"build": "101", "severity": "1",
 UNION ALL SELECT 'no match', * FROM pg_temp.s('{"build": "999"}');
 
 -- a date range, inclusive, in UTC days of reception
-SELECT * FROM pg_temp.s(jsonb_build_object('from_date', to_char(current_date - 3, 'YYYY-MM-DD'),
-                                           'to_date', to_char(current_date - 1, 'YYYY-MM-DD')));
-SELECT * FROM pg_temp.s(jsonb_build_object('from_date', to_char(current_date, 'YYYY-MM-DD')));
-SELECT * FROM pg_temp.s(jsonb_build_object('to_date', to_char(current_date - 4, 'YYYY-MM-DD')));
+SELECT * FROM pg_temp.s(jsonb_build_object('from_date', to_char(:today - 3, 'YYYY-MM-DD'),
+                                           'to_date', to_char(:today - 1, 'YYYY-MM-DD')));
+SELECT * FROM pg_temp.s(jsonb_build_object('from_date', to_char(:today, 'YYYY-MM-DD')));
+SELECT * FROM pg_temp.s(jsonb_build_object('to_date', to_char(:today - 4, 'YYYY-MM-DD')));
 
 -- payload text search: a literal, case-insensitive, never a pattern
 SELECT 'segv' AS q, * FROM pg_temp.s('{"payload": "SEGV"}')
