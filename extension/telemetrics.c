@@ -4,8 +4,9 @@
  *		Module magic and settings (GUCs) of the telemetrics extension.
  *
  * Nothing else lives here: each concern has its own file (fields.c,
- * ingest.c, quarantine.c, partitions.c, ...); a subsystem with settings of
- * its own defines them in an XxxInit() called from _PG_init() (retention.c).  The extension needs no
+ * ingest.c, quarantine.c, partitions.c, classify.c, retention.c, ...); a
+ * subsystem with settings of its own defines them in an XxxInit() called
+ * from _PG_init.  The extension needs no
  * shared_preload_libraries entry; the settings are defined when the library
  * is first loaded, and values set earlier (postgresql.conf, ALTER DATABASE)
  * are picked up then.
@@ -116,6 +117,7 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	ClassifyInit();
 	RetentionInit();
 
 	MarkGUCPrefixReserved("telemetrics");

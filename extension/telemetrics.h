@@ -16,7 +16,10 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+#include "storage/lockdefs.h"
+
 #include "fields.h"
+#include "guilty.h"
 
 /* GUC variables (telemetrics.c) */
 extern char *telemetrics_tids;
@@ -27,6 +30,25 @@ extern int	telemetrics_quarantine_payload_bytes;
 /* retention.c */
 extern int	telemetrics_retention_days;
 extern void RetentionInit(void);
+
+/* classify.c */
+extern char *telemetrics_backtrace_classes;
+
+/*
+ * ClassifyInit
+ *		Define the classification settings and register its cache
+ *		callbacks; called from _PG_init.
+ */
+extern void ClassifyInit(void);
+
+/*
+ * tm_blacklist_get
+ *		The current blacklist, prepared for tm_find_guilty.  Takes lockmode
+ *		on telemetrics.guilty_blacklist first (RowShareLock when
+ *		classifying, AccessShareLock to explain).  The result is valid until
+ *		the next call.
+ */
+extern const TmBlacklist *tm_blacklist_get(LOCKMODE lockmode);
 
 /* ingest.c */
 extern void tm_sqlstate_errcode(const char *sqlstate, int *code);

@@ -2,9 +2,13 @@
 -- records per build and per dimension, all time (rollup_totals) or for the
 -- last N days (daily rollups).  Both keep counting purged records.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_builds_stats;
+\c regress_tm_builds_stats
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records, telemetrics.rollup_records, telemetrics.rollup_platforms,
-	telemetrics.rollup_totals;
 SELECT telemetrics.ensure_partitions(now() - interval '10 days', now()) >= 0 AS partitions;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
@@ -38,3 +42,6 @@ SELECT telemetrics_api.list_builds('{"days": "0"}');
 SELECT telemetrics_api.list_builds('{"all": "yes"}');
 SELECT telemetrics_api.get_stats('{"days": "x"}');
 SELECT telemetrics_api.get_stats('{"build": "100"}');
+
+\c contrib_regression
+DROP DATABASE regress_tm_builds_stats;

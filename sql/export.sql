@@ -2,8 +2,13 @@
 -- RFC 4180 line per record, newest first, bounded by limit; the same
 -- filters as the search.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_export;
+\c regress_tm_export
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records;
 SELECT telemetrics.ensure_partitions(now() - interval '2 days', now()) >= 0 AS partitions;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
@@ -28,3 +33,6 @@ SELECT count(*) FROM telemetrics_api.export_records_csv('{"limit": "100001"}');
 SELECT count(*) FROM telemetrics_api.export_records_csv('{"limit": "0"}');
 SELECT count(*) FROM telemetrics_api.export_records_csv('{"cursor": "cjox"}');
 SELECT count(*) FROM telemetrics_api.export_records_csv('{"severity": "x"}');
+
+\c contrib_regression
+DROP DATABASE regress_tm_export;

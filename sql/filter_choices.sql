@@ -2,8 +2,13 @@
 -- (telemetrics_api.list_filter_choices): OS with their builds, builds,
 -- classifications and the wildcard patterns, from the all-time rollups.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_filter_choices;
+\c regress_tm_filter_choices
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records, telemetrics.rollup_totals;
 SELECT telemetrics.ensure_partitions(now(), now()) >= 0 AS partitions;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
@@ -20,3 +25,6 @@ SELECT jsonb_array_length(telemetrics_api.list_filter_choices(NULL)->'builds') A
 
 -- invalid input
 SELECT telemetrics_api.list_filter_choices('{"x": "1"}');
+
+\c contrib_regression
+DROP DATABASE regress_tm_filter_choices;

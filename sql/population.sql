@@ -2,12 +2,15 @@
 -- build (all time and in the last 14, 7, 3, 1 days) and per day, exact,
 -- from the machine sets the insert trigger keeps.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_population;
+\c regress_tm_population
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 -- the API works in UTC days whatever the session's time zone (pg_regress: PST8PDT)
 \set today '(now() AT TIME ZONE ''UTC'')::date'
 
-TRUNCATE telemetrics.records, telemetrics.machine_builds, telemetrics.machine_activity,
-	telemetrics.population_build_days, telemetrics.population_build_last,
-	telemetrics.population_days, telemetrics.population_last;
 SELECT telemetrics.ensure_partitions(now() - interval '20 days', now()) >= 0 AS partitions;
 
 CREATE FUNCTION pg_temp.seen(p_age int, p_machine text, p_build text, p_external boolean,
@@ -54,3 +57,6 @@ FROM jsonb_array_elements(telemetrics_api.get_population('{}')->'builds') b ORDE
 -- invalid input
 SELECT telemetrics_api.get_population('{"days": "367"}');
 SELECT telemetrics_api.get_population('{"window": "7"}');
+
+\c contrib_regression
+DROP DATABASE regress_tm_population;

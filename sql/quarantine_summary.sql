@@ -1,6 +1,12 @@
 -- Quarantine summary (telemetrics_api.quarantine_summary): rejections by
 -- reason (numbers and quoted values folded) and by probe.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_quarantine_summary;
+\c regress_tm_quarantine_summary
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
 DELETE FROM telemetrics.quarantine;
 SELECT telemetrics.quarantine_add(decode(md5(g::text), 'hex'), s, m, c, mid, NULL, NULL, '', 0, 1000)
@@ -31,3 +37,6 @@ SELECT x->'records' AS records FROM telemetrics_api.quarantine_summary('{"days":
 SELECT telemetrics_api.quarantine_summary('{"days": "-1"}');
 SELECT telemetrics_api.quarantine_summary('{"reason": "x"}');
 DELETE FROM telemetrics.quarantine;
+
+\c contrib_regression
+DROP DATABASE regress_tm_quarantine_summary;

@@ -1,6 +1,12 @@
 -- Record details (telemetrics_api.get_record): one stored record by id;
 -- 404 (P0002) for an unknown id, 400 (22023) for a malformed one.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_record_details;
+\c regress_tm_record_details
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
 SELECT telemetrics.ensure_partitions(now(), now()) >= 0 AS partitions;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
@@ -23,3 +29,6 @@ SELECT telemetrics_api.get_record('{"id": "abc"}');
 SELECT telemetrics_api.get_record('{"id": "-1"}');
 SELECT telemetrics_api.get_record('{}');
 SELECT telemetrics_api.get_record(jsonb_build_object('id', :'id', 'extra', 'x'));
+
+\c contrib_regression
+DROP DATABASE regress_tm_record_details;

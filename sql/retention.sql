@@ -3,8 +3,13 @@
 -- severity {1: 1, 4: 0} and classification {test/keep/one: 0,
 -- test/discard/*: 1}.  Exactly the reference's survivors.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_retention;
+\c regress_tm_retention
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records, telemetrics.retention_rules;
 SELECT telemetrics.ensure_partitions(now() - interval '8 days', now()) >= 0 AS partitions;
 
 CREATE TEMP TABLE example (n int, age int, severity int, classification text, fate text);
@@ -69,3 +74,6 @@ SET telemetrics.retention_days = 36501;
 
 RESET telemetrics.retention_days;
 TRUNCATE telemetrics.retention_rules;
+
+\c contrib_regression
+DROP DATABASE regress_tm_retention;

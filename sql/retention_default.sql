@@ -5,9 +5,13 @@
 -- while one whose original is kept is still a duplicate; rollups keep the
 -- history.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_retention_default;
+\c regress_tm_retention_default
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records, telemetrics.retention_rules, telemetrics.rollup_records,
-	telemetrics.rollup_totals;
 SHOW telemetrics.retention_days;
 SELECT telemetrics.ensure_partitions(now() - interval '45 days', now()) >= 0 AS partitions;
 
@@ -86,3 +90,6 @@ FROM telemetrics_api.get_retention('{}') x;
 SELECT telemetrics.schedule_maintenance();
 \set VERBOSITY terse
 SELECT telemetrics.unschedule_maintenance() AS unscheduled;
+
+\c contrib_regression
+DROP DATABASE regress_tm_retention_default;

@@ -2,9 +2,13 @@
 -- telemetrics.records: what INSERT, UPDATE, DELETE and TRUNCATE do to the
 -- counters, one trigger run per statement, sharding by backend, folding.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_rollups;
+\c regress_tm_rollups
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 
-TRUNCATE telemetrics.records, telemetrics.rollup_records, telemetrics.rollup_platforms,
-	telemetrics.rollup_totals, telemetrics.rollup_thermal;
 SELECT telemetrics.ensure_partitions(now() - interval '3 days', now()) >= 0 AS partitions;
 
 -- the counters, summed over shards, days as ages
@@ -87,3 +91,6 @@ SELECT telemetrics.fold_rollups((now() AT TIME ZONE 'UTC')::date + 1) AS folded_
 TRUNCATE telemetrics.records;
 SELECT sum(received) AS received, sum(stored) AS stored FROM pg_temp.rr;
 SELECT count(*) AS keys FROM telemetrics.record_keys;
+
+\c contrib_regression
+DROP DATABASE regress_tm_rollups;

@@ -3,11 +3,15 @@
 -- (exact from the rollups, capped count, or none for payload searches),
 -- and the bounded payload scan.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_search;
+\c regress_tm_search
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 -- the API works in UTC days whatever the session's time zone (pg_regress: PST8PDT)
 \set today '(now() AT TIME ZONE ''UTC'')::date'
 
-TRUNCATE telemetrics.records, telemetrics.rollup_records, telemetrics.rollup_totals,
-	telemetrics.rollup_platforms;
 SELECT telemetrics.ensure_partitions(now() - interval '10 days', now()) >= 0 AS partitions;
 
 CREATE FUNCTION pg_temp.add(p_age int, p_class text, p_sev int, p_build text, p_machine text,
@@ -127,3 +131,6 @@ SELECT telemetrics_api.search_records('{"cursor": "garbage!"}');
 SELECT telemetrics_api.search_records('{"cursor": "Zzo1"}');
 SELECT telemetrics_api.search_records('{"regex": ".*"}');
 SELECT telemetrics_api.search_records('"a string"');
+
+\c contrib_regression
+DROP DATABASE regress_tm_search;

@@ -1,10 +1,15 @@
 -- Thermal (telemetrics_api.get_thermal): org.clearlinux/mce/thermal
 -- records per ISO week and the machines that sent the most.
 \set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_thermal;
+\c regress_tm_thermal
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
 -- the API works in UTC days whatever the session's time zone (pg_regress: PST8PDT)
 \set today '(now() AT TIME ZONE ''UTC'')::date'
 
-TRUNCATE telemetrics.records, telemetrics.rollup_thermal;
 SELECT telemetrics.ensure_partitions(now() - interval '50 days', now()) >= 0 AS partitions;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
@@ -24,3 +29,6 @@ SELECT jsonb_array_length(telemetrics_api.get_thermal('{}')->'by_week') AS defau
 -- invalid input
 SELECT telemetrics_api.get_thermal('{"weeks": "0"}');
 SELECT telemetrics_api.get_thermal('{"top": "1001"}');
+
+\c contrib_regression
+DROP DATABASE regress_tm_thermal;

@@ -29,10 +29,19 @@ CREATE TABLE telemetrics.records (
 	event_id		text		COLLATE "C" NOT NULL DEFAULT 'N/A',
 	external		boolean		NOT NULL DEFAULT false,
 	payload			text		NOT NULL,
+	guilty_id		integer,
+	crash_state		text		COLLATE "C",
+	mce_status		text		COLLATE "C",
+	mce_bank		integer,
+	parsed			jsonb,
 	CONSTRAINT records_pkey PRIMARY KEY (id, received_at),
 	CONSTRAINT records_severity_check CHECK (severity BETWEEN 1 AND 4),
 	CONSTRAINT records_record_version_check CHECK (record_version BETWEEN 1 AND 4),
-	CONSTRAINT records_machine_id_check CHECK (pg_catalog.char_length(machine_id) <= 32)
+	CONSTRAINT records_machine_id_check CHECK (pg_catalog.char_length(machine_id) <= 32),
+	CONSTRAINT records_crash_state_check CHECK (
+		(crash_state IS NULL AND guilty_id IS NULL)
+		OR (crash_state IN ('classified', 'fallback') AND guilty_id IS NOT NULL)
+		OR (crash_state = 'no_frames' AND guilty_id IS NULL))
 ) PARTITION BY RANGE (received_at);
 
 ALTER SEQUENCE telemetrics.records_id_seq OWNED BY telemetrics.records.id;
@@ -58,12 +67,25 @@ COMMENT ON COLUMN telemetrics.records.bios_version IS 'Bios-Version (version 3 a
 COMMENT ON COLUMN telemetrics.records.event_id IS 'Event-Id, 32 lowercase hex digits (version 4, else N/A)';
 COMMENT ON COLUMN telemetrics.records.external IS 'X-CLR-External was exactly "true"';
 COMMENT ON COLUMN telemetrics.records.payload IS 'the payload, decoded as UTF-8, or as Latin-1 when it is not valid UTF-8';
+COMMENT ON COLUMN telemetrics.records.guilty_id IS 'the guilty group (telemetrics.guilty) of a crash of a backtrace class; NULL otherwise';
+COMMENT ON COLUMN telemetrics.records.crash_state IS
+	'NULL: not a backtrace class; classified: guilty frame found; fallback: guilty is the first unknown or last frame; no_frames: no frame to blame (never rescanned)';
+COMMENT ON COLUMN telemetrics.records.mce_status IS 'MCE classes: the last 8 hex digits of the STATUS before MCGSTATUS (reference section 3.2)';
+COMMENT ON COLUMN telemetrics.records.mce_bank IS 'MCE classes: the machine-check bank ("BANK n")';
+COMMENT ON COLUMN telemetrics.records.parsed IS 'results of the registered payload parsers (telemetrics.payload_parsers), by parser name; NULL if none ran or all returned NULL';
 
 -- Indexes for the record queries (reference sections 4 and 5): newest
 -- first, filtered by machine, classification (exact or prefix) or build.
 CREATE INDEX records_machine_id_idx ON telemetrics.records (machine_id, id);
 CREATE INDEX records_classification_idx ON telemetrics.records (classification, id);
 CREATE INDEX records_build_idx ON telemetrics.records (build, id);
+-- Crashes of a guilty group; reclassification after a blacklist change
+-- finds the records whose guilty frame a new rule matches, and those that
+-- fell back to an unknown or last frame, through these.
+CREATE INDEX records_guilty_id_idx ON telemetrics.records (guilty_id)
+	WHERE guilty_id IS NOT NULL;
+CREATE INDEX records_fallback_idx ON telemetrics.records (guilty_id)
+	WHERE crash_state = 'fallback';
 
 -- Duplicate detection.  The real client re-sends a record whose response it
 -- did not get; a re-sent record has the same machine id and event id.  A
@@ -84,7 +106,8 @@ CREATE INDEX record_keys_received_at_idx ON telemetrics.record_keys (received_at
 
 -- The JSON form of a record: the keys of the reference's 201 body, plus
 -- record_format_version (which the reference's own tests expected),
--- system_name and payload_format_version.
+-- system_name, payload_format_version and guilty (the guilty group of a
+-- classified crash, else null).
 CREATE FUNCTION telemetrics.record_json(r telemetrics.records)
 RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -99,6 +122,7 @@ AS $$
 		'cpu_model', r.cpu_model,
 		'event_id', r.event_id,
 		'external', r.external,
+		'guilty', telemetrics.guilty_json(r.guilty_id),
 		'kernel_version', r.kernel_version,
 		'machine_id', r.machine_id,
 		'machine_type', r.host_type,

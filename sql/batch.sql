@@ -1,0 +1,58 @@
+-- ingest_batch: many records in one call and one transaction; one outcome
+-- per record in input order; a bad record never aborts the others.
+\set VERBOSITY terse
+
+CREATE FUNCTION pg_temp.rec(p_machine text, p_over jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object(
+		'record_format_version', '4', 'classification', 'org.clearlinux/batch/test',
+		'severity', '2', 'machine_id', p_machine, 'creation_timestamp', '1795754266',
+		'arch', 'x86_64', 'host_type', 'h', 'build', '1', 'kernel_version', '6.1.0',
+		'payload_format_version', '1', 'system_name', 'debian', 'board_name', 'b',
+		'cpu_model', 'c', 'bios_version', 'v', 'event_id', md5(p_machine)) || p_over
+$$;
+
+SELECT ord, outcome, sqlstate, message, record->>'machine_id' AS machine_id
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('batch-1'),
+		  pg_temp.rec('batch-2', '{"severity": "7"}'),
+		  pg_temp.rec('batch-3'),
+		  pg_temp.rec('batch-4', '{"arch": "arm64"}'),
+		  pg_temp.rec('batch-5'),
+		  pg_temp.rec('batch-6'),
+		  '{"no": "fields"}'::jsonb,
+		  NULL],
+	ARRAY['a', 'b', 'c', 'd', 'e', '\x41004200', 'g', 'h']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f'])
+ORDER BY ord;
+
+SELECT machine_id, payload FROM telemetrics.records WHERE machine_id LIKE 'batch-%' ORDER BY 1;
+
+-- rejections are quarantined in the same transaction
+SELECT machine_id, sqlstate, message, repeat_count FROM telemetrics.quarantine
+WHERE machine_id LIKE 'batch-%' ORDER BY machine_id;
+
+-- per-record telemetry ids
+SELECT ord, outcome, message FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('batch-tid-1'), pg_temp.rec('batch-tid-2')],
+	ARRAY['a', 'b']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f', 'wrong'])
+ORDER BY ord;
+
+-- empty and NULL batches return nothing
+SELECT count(*) FROM telemetrics_api.ingest_batch('{}', '{}', '{}');
+SELECT count(*) FROM telemetrics_api.ingest_batch(NULL, NULL, NULL);
+
+-- invalid input: mismatched array lengths, two-dimensional arrays
+SELECT * FROM telemetrics_api.ingest_batch(ARRAY[pg_temp.rec('x')], ARRAY['a', 'b']::bytea[], ARRAY['t']);
+SELECT * FROM telemetrics_api.ingest_batch(ARRAY[pg_temp.rec('x')], ARRAY['a']::bytea[], ARRAY['t', 'u', 'v']);
+SELECT * FROM telemetrics_api.ingest_batch(ARRAY[[pg_temp.rec('x')]], ARRAY['a']::bytea[], ARRAY['t']);
+
+-- a batch of 500 in one call
+SELECT outcome, count(*) FROM telemetrics_api.ingest_batch(
+	(SELECT array_agg(pg_temp.rec('bulk-' || i)) FROM generate_series(1, 500) i),
+	(SELECT array_agg(convert_to('payload ' || i, 'UTF8')) FROM generate_series(1, 500) i),
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f'])
+GROUP BY outcome ORDER BY outcome;
+SELECT count(*) AS bulk_rows, count(DISTINCT id) AS distinct_ids
+FROM telemetrics.records WHERE machine_id LIKE 'bulk-%';

@@ -1,0 +1,73 @@
+-- Duplicates: a record whose (machine id, event id) matches a stored record
+-- is not stored again; the function says so and returns the stored record.
+-- The real client re-sends a record whenever it did not get a response.
+\set VERBOSITY terse
+
+CREATE FUNCTION pg_temp.rec(p_machine text, p_event text, p_severity text DEFAULT '1') RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object(
+		'record_format_version', '4', 'classification', 'org.clearlinux/dup/test',
+		'severity', p_severity, 'machine_id', p_machine, 'creation_timestamp', '1795754266',
+		'arch', 'x86_64', 'host_type', 'h', 'build', '1', 'kernel_version', '6.1.0',
+		'payload_format_version', '1', 'system_name', 'debian', 'board_name', 'b',
+		'cpu_model', 'c', 'bios_version', 'v', 'event_id', p_event)
+$$;
+
+CREATE TEMP TABLE sent (n int, outcome text, id bigint, severity int);
+INSERT INTO sent
+SELECT n, (r).outcome, ((r).record->>'id')::bigint, ((r).record->>'severity')::int
+FROM (VALUES
+	(1, 'dup-a', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '1'),
+	(2, 'dup-a', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '1'),	-- re-sent
+	(3, 'dup-a', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '3'),	-- same key, other content
+	(4, 'dup-b', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '1'),	-- other machine
+	(5, 'dup-a', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '1')	-- other event
+) AS t(n, machine, event, sev),
+LATERAL (SELECT telemetrics_api.ingest(pg_temp.rec(machine, event, sev), 'x'::text,
+			'6907c830-eed9-4ce9-81ae-76daf8d88f0f') AS r) s;
+
+-- 2 and 3 are duplicates of 1 and return it (its id, its severity)
+SELECT s.n, s.outcome, s.id = first.id AS same_id_as_first, s.severity
+FROM sent s, (SELECT id FROM sent WHERE n = 1) first
+ORDER BY s.n;
+
+SELECT machine_id, event_id, count(*) FROM telemetrics.records
+WHERE machine_id LIKE 'dup-%' GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- records without an event id (format versions 1-3: "N/A") are never
+-- duplicates of each other
+SELECT (telemetrics_api.ingest(pg_temp.rec('dup-v3', 'x') || '{"record_format_version": "3"}',
+		'x'::text, '6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome
+FROM generate_series(1, 2);
+SELECT count(*) AS v3_rows FROM telemetrics.records WHERE machine_id = 'dup-v3';
+
+-- duplicates within one batch: the first is stored, the others return it
+SELECT b.ord, b.outcome, (b.record->>'id')::bigint = min((b.record->>'id')::bigint) OVER () AS same_record
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('dup-c', 'cccccccccccccccccccccccccccccccc'),
+		  pg_temp.rec('dup-c', 'cccccccccccccccccccccccccccccccc'),
+		  pg_temp.rec('dup-c', 'cccccccccccccccccccccccccccccccc')],
+	ARRAY['1', '2', '3']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b
+ORDER BY b.ord;
+SELECT count(*) AS dup_c_rows FROM telemetrics.records WHERE machine_id = 'dup-c';
+
+-- a duplicate across batches
+SELECT b.ord, b.outcome FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('dup-c', 'cccccccccccccccccccccccccccccccc'),
+		  pg_temp.rec('dup-c', 'dddddddddddddddddddddddddddddddd')],
+	ARRAY['1', '2']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b
+ORDER BY b.ord;
+
+-- a key whose record is gone (deleted by hand, not by retention) does not
+-- block a new record with that key
+DELETE FROM telemetrics.records WHERE machine_id = 'dup-c' AND event_id = 'dddddddddddddddddddddddddddddddd';
+SELECT (telemetrics_api.ingest(pg_temp.rec('dup-c', 'dddddddddddddddddddddddddddddddd'), 'again'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS after_delete;
+SELECT payload FROM telemetrics.records WHERE machine_id = 'dup-c' AND event_id = 'dddddddddddddddddddddddddddddddd';
+
+-- a rejected record leaves no key behind: its valid re-send is stored
+SELECT b.outcome, b.message FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('dup-e', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', '9')],
+	ARRAY['x']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b;
+SELECT (telemetrics_api.ingest(pg_temp.rec('dup-e', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee'), 'x'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS valid_resend;

@@ -1,0 +1,48 @@
+-- Least privilege: a gateway role set up as the README says can call the
+-- API functions, and nothing else: no table, no internal function, no
+-- settings.
+\set VERBOSITY terse
+
+CREATE ROLE regress_tm_gateway LOGIN;
+GRANT USAGE ON SCHEMA telemetrics_api TO regress_tm_gateway;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA telemetrics_api TO regress_tm_gateway;
+CREATE ROLE regress_tm_nobody LOGIN;
+
+SET ROLE regress_tm_gateway;
+SELECT outcome, record->>'machine_id' AS machine_id FROM telemetrics_api.ingest(
+	'{"record_format_version": "4", "classification": "org.clearlinux/priv/test",
+	  "severity": "1", "machine_id": "privileges", "creation_timestamp": "1795754266",
+	  "arch": "x86_64", "host_type": "h", "build": "1", "kernel_version": "6.1.0",
+	  "payload_format_version": "1", "system_name": "debian", "board_name": "b",
+	  "cpu_model": "c", "bios_version": "v", "event_id": "feedfeedfeedfeedfeedfeedfeedfeed"}',
+	'x'::text, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+SELECT count(*) FROM telemetrics_api.ingest_batch(ARRAY['{}'::jsonb], ARRAY['x'::bytea], ARRAY['t']);
+SELECT jsonb_array_length(telemetrics_api.query_records(p_machine_id => 'privileges')->'records') AS found;
+SELECT telemetrics_api.version();
+-- rejections still raise, and are still quarantined
+SELECT telemetrics_api.ingest('{}', 'x'::text, 'wrong');
+
+-- but no direct access to anything else
+SELECT count(*) FROM telemetrics.records;
+INSERT INTO telemetrics.records (id) VALUES (1);
+DELETE FROM telemetrics.quarantine;
+SELECT count(*) FROM telemetrics.record_keys;
+SELECT telemetrics.ensure_partitions(now(), now());
+SELECT telemetrics.record_json(NULL::telemetrics.records);
+-- nor can it widen what is accepted
+SET telemetrics.tids = 'anything';
+SET telemetrics.max_payload_bytes = 1000000;
+SET telemetrics.quarantine_max_rows = 0;
+RESET ROLE;
+
+-- a role without the grants cannot even call the API
+SET ROLE regress_tm_nobody;
+SELECT telemetrics_api.version();
+SELECT * FROM telemetrics_api.ingest('{}', 'x'::text, 'x');
+RESET ROLE;
+
+SELECT count(*) AS gateway_record FROM telemetrics.records WHERE machine_id = 'privileges';
+
+DROP OWNED BY regress_tm_gateway;
+DROP ROLE regress_tm_gateway;
+DROP ROLE regress_tm_nobody;
