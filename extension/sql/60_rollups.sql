@@ -195,9 +195,148 @@ COMMENT ON TABLE telemetrics.rollup_thermal IS
 	'thermal records (org.clearlinux/mce/thermal) per ISO week (its Monday) x machine (sharded counters)';
 COMMENT ON COLUMN telemetrics.rollup_thermal.shard IS 'the backend that added these counts; 0 = folded';
 
+-- Crashes: records with a guilty group (crash_state classified or
+-- fallback; telemetrics.guilty, 50_classify.sql), per UTC day, guilty
+-- group and build: what the top-crash lists read.
+CREATE TABLE telemetrics.rollup_crashes (
+	day				date		NOT NULL,
+	guilty_id		integer		NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	shard			integer		NOT NULL,
+	crashes			bigint		NOT NULL,
+	CONSTRAINT rollup_crashes_pkey PRIMARY KEY (day, guilty_id, build, shard)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE telemetrics.rollup_crashes IS
+	'crashes per UTC day x guilty group x build (sharded counters; reclassification moves them)';
+COMMENT ON COLUMN telemetrics.rollup_crashes.shard IS 'the backend that added these counts; 0 = folded';
+
+-- Crashes per guilty group and build, all time: per-build counts of a
+-- group, distinct machines, first and last day; "new in build".
+CREATE TABLE telemetrics.guilty_builds (
+	guilty_id		integer		NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	shard			integer		NOT NULL,
+	crashes			bigint		NOT NULL,
+	machines		bigint		NOT NULL,
+	first_day		date		NOT NULL,
+	last_day		date		NOT NULL,
+	CONSTRAINT guilty_builds_pkey PRIMARY KEY (guilty_id, build, shard)
+) WITH (fillfactor = 70);
+CREATE INDEX guilty_builds_build_idx ON telemetrics.guilty_builds (build, guilty_id);
+COMMENT ON TABLE telemetrics.guilty_builds IS
+	'crashes and distinct machines per guilty group x build since installation (sharded counters)';
+COMMENT ON COLUMN telemetrics.guilty_builds.shard IS 'the backend that added these counts; 0 = folded';
+COMMENT ON COLUMN telemetrics.guilty_builds.machines IS 'distinct machines (telemetrics.crash_machines rows) added by this shard';
+COMMENT ON COLUMN telemetrics.guilty_builds.first_day IS 'first UTC day a crash was counted (after a reclassification, possibly earlier than the first remaining one)';
+COMMENT ON COLUMN telemetrics.guilty_builds.last_day IS 'last UTC day a crash was counted (after a reclassification, possibly later than the last remaining one)';
+
+-- The machines a guilty group crashed on, per build: a set (one row per
+-- machine, not sharded), with the machine's crash count.
+CREATE TABLE telemetrics.crash_machines (
+	guilty_id		integer		NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	machine_id		text		COLLATE "C" NOT NULL,
+	crashes			bigint		NOT NULL,
+	first_day		date		NOT NULL,
+	last_day		date		NOT NULL,
+	CONSTRAINT crash_machines_pkey PRIMARY KEY (guilty_id, build, machine_id)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE telemetrics.crash_machines IS
+	'crashes per guilty group x build x machine since installation (one row per machine; reclassification moves them)';
+
+-- MCE records (org.clearlinux/mce/* except thermal) per ISO week, machine,
+-- build, class, status and bank (mce_status and mce_bank from the
+-- classification trigger).
+CREATE TABLE telemetrics.rollup_mce (
+	week			date		NOT NULL,
+	machine_id		text		COLLATE "C" NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	classification	text		COLLATE "C" NOT NULL,
+	status			text		COLLATE "C" NOT NULL,
+	bank			integer		NOT NULL,
+	shard			integer		NOT NULL,
+	records			bigint		NOT NULL,
+	CONSTRAINT rollup_mce_pkey PRIMARY KEY
+		(week, machine_id, build, classification, status, bank, shard)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE telemetrics.rollup_mce IS
+	'MCE records (org.clearlinux/mce/* but thermal) per ISO week x machine x build x class x status x bank (sharded counters)';
+COMMENT ON COLUMN telemetrics.rollup_mce.status IS 'last 8 hex digits of the MCE status (records.mce_status); empty when none was found';
+COMMENT ON COLUMN telemetrics.rollup_mce.bank IS 'machine-check bank (records.mce_bank); -1 when none was found';
+COMMENT ON COLUMN telemetrics.rollup_mce.shard IS 'the backend that added these counts; 0 = folded';
+
 -- ----------------------------------------------------------------------
 -- Maintenance of the rollups
 -- ----------------------------------------------------------------------
+
+-- Crashes counted (k > 0) or taken away (k < 0) for a guilty group, build
+-- and machine, received from first_day to last_day.
+CREATE TYPE telemetrics.crash_delta AS (
+	guilty_id	integer,
+	build		text,
+	machine_id	text,
+	k			bigint,
+	first_day	date,
+	last_day	date
+);
+COMMENT ON TYPE telemetrics.crash_delta IS
+	'crashes counted (k > 0) or uncounted (k < 0) for a guilty group, build and machine, received from first_day to last_day';
+
+-- crash_machines_apply: apply crash deltas to telemetrics.crash_machines
+-- (upserted in key order) and to guilty_builds (shard p_shard): a machine
+-- whose count goes from 0 to positive is a new machine of the group and
+-- build, one whose count drops to 0 is removed.  Called by the triggers
+-- with the deltas of one statement.
+CREATE FUNCTION telemetrics.crash_machines_apply(p_deltas telemetrics.crash_delta[], p_shard integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF cardinality(p_deltas) = 0 THEN
+		RETURN;
+	END IF;
+	WITH c AS (
+		SELECT d.guilty_id, d.build COLLATE "C" AS build, d.machine_id COLLATE "C" AS machine_id,
+			   sum(d.k) AS n, min(d.first_day) AS d0, max(d.last_day) AS d1
+		FROM unnest(p_deltas) d
+		GROUP BY 1, 2, 3
+		HAVING sum(d.k) <> 0),
+	up AS (
+		INSERT INTO telemetrics.crash_machines AS m
+			(guilty_id, build, machine_id, crashes, first_day, last_day)
+		SELECT c.guilty_id, c.build, c.machine_id, c.n, c.d0, c.d1
+		FROM c
+		ORDER BY c.guilty_id, c.build, c.machine_id
+		ON CONFLICT (guilty_id, build, machine_id) DO UPDATE
+			SET crashes = m.crashes + excluded.crashes,
+				first_day = least(m.first_day, excluded.first_day),
+				last_day = greatest(m.last_day, excluded.last_day)
+		RETURNING m.guilty_id, m.build, m.machine_id, m.crashes)
+	INSERT INTO telemetrics.guilty_builds AS t
+		(guilty_id, build, shard, crashes, machines, first_day, last_day)
+	SELECT c.guilty_id, c.build, p_shard, sum(c.n),
+		   count(*) FILTER (WHERE u.crashes - c.n <= 0 AND u.crashes > 0)
+		   - count(*) FILTER (WHERE u.crashes - c.n > 0 AND u.crashes <= 0),
+		   min(c.d0), max(c.d1)
+	FROM c
+	JOIN up u ON u.guilty_id = c.guilty_id AND u.build = c.build AND u.machine_id = c.machine_id
+	GROUP BY c.guilty_id, c.build
+	ON CONFLICT (guilty_id, build, shard) DO UPDATE
+		SET crashes = t.crashes + excluded.crashes,
+			machines = t.machines + excluded.machines,
+			first_day = least(t.first_day, excluded.first_day),
+			last_day = greatest(t.last_day, excluded.last_day);
+
+	-- machines that no longer have a crash of the group
+	DELETE FROM telemetrics.crash_machines m
+	USING (SELECT DISTINCT d.guilty_id, d.build, d.machine_id FROM unnest(p_deltas) d WHERE d.k < 0) c
+	WHERE m.guilty_id = c.guilty_id AND m.build = c.build AND m.machine_id = c.machine_id
+	  AND m.crashes <= 0;
+END
+$$;
+COMMENT ON FUNCTION telemetrics.crash_machines_apply(telemetrics.crash_delta[], integer) IS
+	'trigger helper: count crashes in telemetrics.crash_machines and telemetrics.guilty_builds';
 
 -- The insert trigger.  Counters are computed in one pass over the
 -- transition table.  Population is counted per UTC day present in the
@@ -221,8 +360,27 @@ BEGIN
 		SELECT (n.received_at AT TIME ZONE 'UTC')::date AS day,
 			   n.build, n.classification, n.severity,
 			   COALESCE(n.system_name, '') AS system_name, n.external, n.arch,
-			   n.host_type, n.machine_id
+			   n.host_type, n.machine_id, n.guilty_id, n.mce_status, n.mce_bank
 		FROM new_rows n),
+	ins_crashes AS (
+		INSERT INTO telemetrics.rollup_crashes AS t (day, guilty_id, build, shard, crashes)
+		SELECT s.day, s.guilty_id, s.build, v_shard, count(*)
+		FROM src s
+		WHERE s.guilty_id IS NOT NULL
+		GROUP BY s.day, s.guilty_id, s.build
+		ON CONFLICT (day, guilty_id, build, shard)
+		DO UPDATE SET crashes = t.crashes + excluded.crashes),
+	ins_mce AS (
+		INSERT INTO telemetrics.rollup_mce AS t
+			(week, machine_id, build, classification, status, bank, shard, records)
+		SELECT date_trunc('week', s.day)::date, s.machine_id, s.build, s.classification,
+			   COALESCE(s.mce_status, ''), COALESCE(s.mce_bank, -1), v_shard, count(*)
+		FROM src s
+		WHERE s.classification LIKE 'org.clearlinux/mce/%'
+		  AND s.classification <> 'org.clearlinux/mce/thermal'
+		GROUP BY 1, 2, 3, 4, 5, 6
+		ON CONFLICT (week, machine_id, build, classification, status, bank, shard)
+		DO UPDATE SET records = t.records + excluded.records),
 	ins_records AS (
 		INSERT INTO telemetrics.rollup_records AS t
 			(day, build, classification, severity, system_name, external, arch,
@@ -278,6 +436,15 @@ BEGIN
 								(s.system_name, s.build))) g
 	ON CONFLICT (dimension, value, detail, shard)
 	DO UPDATE SET received = t.received + excluded.received;
+
+	-- crashes per guilty group, build and machine (a set: not sharded; in
+	-- key order, so concurrent statements cannot deadlock on it)
+	PERFORM telemetrics.crash_machines_apply(
+		ARRAY(SELECT ROW(n.guilty_id, n.build, n.machine_id, count(*),
+						 min((n.received_at AT TIME ZONE 'UTC')::date),
+						 max((n.received_at AT TIME ZONE 'UTC')::date))::telemetrics.crash_delta
+			  FROM new_rows n WHERE n.guilty_id IS NOT NULL
+			  GROUP BY n.guilty_id, n.build, n.machine_id), v_shard);
 
 	-- population: the sets of machines, per day present in the statement
 	FOR v_day IN
@@ -381,14 +548,35 @@ BEGIN
 		SELECT (n.received_at AT TIME ZONE 'UTC')::date AS day,
 			   n.build, n.classification, n.severity,
 			   COALESCE(n.system_name, '') AS system_name, n.external, n.arch,
-			   n.host_type, n.machine_id, 1 AS k
+			   n.host_type, n.machine_id, n.guilty_id, n.mce_status, n.mce_bank, 1 AS k
 		FROM new_rows n
 		UNION ALL
 		SELECT (o.received_at AT TIME ZONE 'UTC')::date,
 			   o.build, o.classification, o.severity,
 			   COALESCE(o.system_name, ''), o.external, o.arch,
-			   o.host_type, o.machine_id, -1
+			   o.host_type, o.machine_id, o.guilty_id, o.mce_status, o.mce_bank, -1
 		FROM old_rows o),
+	ins_crashes AS (
+		INSERT INTO telemetrics.rollup_crashes AS t (day, guilty_id, build, shard, crashes)
+		SELECT s.day, s.guilty_id, s.build, v_shard, sum(s.k)
+		FROM src s
+		WHERE s.guilty_id IS NOT NULL
+		GROUP BY s.day, s.guilty_id, s.build
+		HAVING sum(s.k) <> 0
+		ON CONFLICT (day, guilty_id, build, shard)
+		DO UPDATE SET crashes = t.crashes + excluded.crashes),
+	ins_mce AS (
+		INSERT INTO telemetrics.rollup_mce AS t
+			(week, machine_id, build, classification, status, bank, shard, records)
+		SELECT date_trunc('week', s.day)::date, s.machine_id, s.build, s.classification,
+			   COALESCE(s.mce_status, ''), COALESCE(s.mce_bank, -1), v_shard, sum(s.k)
+		FROM src s
+		WHERE s.classification LIKE 'org.clearlinux/mce/%'
+		  AND s.classification <> 'org.clearlinux/mce/thermal'
+		GROUP BY 1, 2, 3, 4, 5, 6
+		HAVING sum(s.k) <> 0
+		ON CONFLICT (week, machine_id, build, classification, status, bank, shard)
+		DO UPDATE SET records = t.records + excluded.records),
 	ins_records AS (
 		INSERT INTO telemetrics.rollup_records AS t
 			(day, build, classification, severity, system_name, external, arch,
@@ -448,6 +636,20 @@ BEGIN
 		HAVING sum(s.k) <> 0) g
 	ON CONFLICT (dimension, value, detail, shard)
 	DO UPDATE SET received = t.received + excluded.received;
+
+	-- crashes per guilty group, build and machine move with the records
+	PERFORM telemetrics.crash_machines_apply(
+		ARRAY(SELECT ROW(x.guilty_id, x.build, x.machine_id, sum(x.k), min(x.day),
+						 max(x.day))::telemetrics.crash_delta
+			  FROM (SELECT n.guilty_id, n.build, n.machine_id, 1 AS k,
+						   (n.received_at AT TIME ZONE 'UTC')::date AS day
+					FROM new_rows n WHERE n.guilty_id IS NOT NULL
+					UNION ALL
+					SELECT o.guilty_id, o.build, o.machine_id, -1,
+						   (o.received_at AT TIME ZONE 'UTC')::date
+					FROM old_rows o WHERE o.guilty_id IS NOT NULL) x
+			  GROUP BY x.guilty_id, x.build, x.machine_id
+			  HAVING sum(x.k) <> 0), v_shard);
 
 	RETURN NULL;
 END
@@ -669,6 +871,53 @@ BEGIN
 	SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM i) INTO v_n;
 	v_removed := v_removed + v_n;
 
+	WITH d AS (
+		DELETE FROM telemetrics.rollup_crashes
+		WHERE day < v_before AND (shard <> 0 OR crashes = 0)
+		RETURNING *),
+	i AS (
+		INSERT INTO telemetrics.rollup_crashes AS t (day, guilty_id, build, shard, crashes)
+		SELECT day, guilty_id, build, 0, sum(crashes) FROM d
+		GROUP BY day, guilty_id, build HAVING sum(crashes) <> 0
+		ON CONFLICT (day, guilty_id, build, shard)
+		DO UPDATE SET crashes = t.crashes + excluded.crashes
+		RETURNING 1)
+	SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM i) INTO v_n;
+	v_removed := v_removed + v_n;
+
+	WITH d AS (
+		DELETE FROM telemetrics.guilty_builds
+		WHERE shard <> 0 OR (crashes = 0 AND machines = 0)
+		RETURNING *),
+	i AS (
+		INSERT INTO telemetrics.guilty_builds AS t
+			(guilty_id, build, shard, crashes, machines, first_day, last_day)
+		SELECT guilty_id, build, 0, sum(crashes), sum(machines), min(first_day), max(last_day) FROM d
+		GROUP BY guilty_id, build HAVING sum(crashes) <> 0 OR sum(machines) <> 0
+		ON CONFLICT (guilty_id, build, shard)
+		DO UPDATE SET crashes = t.crashes + excluded.crashes,
+					  machines = t.machines + excluded.machines,
+					  first_day = least(t.first_day, excluded.first_day),
+					  last_day = greatest(t.last_day, excluded.last_day)
+		RETURNING 1)
+	SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM i) INTO v_n;
+	v_removed := v_removed + v_n;
+
+	WITH d AS (
+		DELETE FROM telemetrics.rollup_mce
+		WHERE week < date_trunc('week', v_before)::date AND (shard <> 0 OR records = 0)
+		RETURNING *),
+	i AS (
+		INSERT INTO telemetrics.rollup_mce AS t
+			(week, machine_id, build, classification, status, bank, shard, records)
+		SELECT week, machine_id, build, classification, status, bank, 0, sum(records) FROM d
+		GROUP BY week, machine_id, build, classification, status, bank HAVING sum(records) <> 0
+		ON CONFLICT (week, machine_id, build, classification, status, bank, shard)
+		DO UPDATE SET records = t.records + excluded.records
+		RETURNING 1)
+	SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM i) INTO v_n;
+	v_removed := v_removed + v_n;
+
 	RETURN v_removed;
 END
 $$;
@@ -687,3 +936,7 @@ SELECT pg_catalog.pg_extension_config_dump('telemetrics.population_build_last', 
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.population_days', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.population_last', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_thermal', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_builds', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_mce', '');
