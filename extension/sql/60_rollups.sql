@@ -381,23 +381,29 @@ BEGIN
 		GROUP BY 1, 2, 3, 4, 5, 6
 		ON CONFLICT (week, machine_id, build, classification, status, bank, shard)
 		DO UPDATE SET records = t.records + excluded.records),
+	r AS (
+		SELECT s.day, s.build, s.classification, s.severity, s.system_name, s.external, s.arch,
+			   count(*) AS n
+		FROM src s
+		GROUP BY s.day, s.build, s.classification, s.severity, s.system_name, s.external, s.arch),
+	p AS (
+		SELECT s.day, s.host_type, count(*) AS n
+		FROM src s
+		GROUP BY s.day, s.host_type),
 	ins_records AS (
 		INSERT INTO telemetrics.rollup_records AS t
 			(day, build, classification, severity, system_name, external, arch,
 			 shard, received, stored)
-		SELECT s.day, s.build, s.classification, s.severity, s.system_name,
-			   s.external, s.arch, v_shard, count(*), count(*)
-		FROM src s
-		GROUP BY s.day, s.build, s.classification, s.severity, s.system_name,
-				 s.external, s.arch
+		SELECT r.day, r.build, r.classification, r.severity, r.system_name,
+			   r.external, r.arch, v_shard, r.n, r.n
+		FROM r
 		ON CONFLICT (day, build, classification, severity, system_name, external, arch, shard)
 		DO UPDATE SET received = t.received + excluded.received,
 					  stored = t.stored + excluded.stored),
 	ins_platforms AS (
 		INSERT INTO telemetrics.rollup_platforms AS t (day, host_type, shard, received)
-		SELECT s.day, s.host_type, v_shard, count(*)
-		FROM src s
-		GROUP BY s.day, s.host_type
+		SELECT p.day, p.host_type, v_shard, p.n
+		FROM p
 		ON CONFLICT (day, host_type, shard)
 		DO UPDATE SET received = t.received + excluded.received),
 	ins_thermal AS (
@@ -408,32 +414,34 @@ BEGIN
 		GROUP BY 1, 2
 		ON CONFLICT (week, machine_id, shard)
 		DO UPDATE SET records = t.records + excluded.records)
+	-- all-time totals, from the grouped rows
 	INSERT INTO telemetrics.rollup_totals AS t (dimension, value, detail, shard, received)
 	SELECT g.dimension, g.value, g.detail, v_shard, g.n
 	FROM (
-		SELECT CASE WHEN GROUPING(s.build) = 0 AND GROUPING(s.system_name) = 0 THEN 'os_build'
-					WHEN GROUPING(s.build) = 0 THEN 'build'
-					WHEN GROUPING(s.classification) = 0 THEN 'classification'
-					WHEN GROUPING(s.severity) = 0 THEN 'severity'
-					WHEN GROUPING(s.arch) = 0 THEN 'arch'
-					WHEN GROUPING(s.host_type) = 0 THEN 'platform'
-					WHEN GROUPING(s.system_name) = 0 THEN 'os'
+		SELECT CASE WHEN GROUPING(r.build) = 0 AND GROUPING(r.system_name) = 0 THEN 'os_build'
+					WHEN GROUPING(r.build) = 0 THEN 'build'
+					WHEN GROUPING(r.classification) = 0 THEN 'classification'
+					WHEN GROUPING(r.severity) = 0 THEN 'severity'
+					WHEN GROUPING(r.arch) = 0 THEN 'arch'
+					WHEN GROUPING(r.system_name) = 0 THEN 'os'
 					ELSE 'source' END AS dimension,
-			   CASE WHEN GROUPING(s.build) = 0 AND GROUPING(s.system_name) = 0 THEN s.system_name
-					WHEN GROUPING(s.build) = 0 THEN s.build
-					WHEN GROUPING(s.classification) = 0 THEN s.classification
-					WHEN GROUPING(s.severity) = 0 THEN s.severity::text
-					WHEN GROUPING(s.arch) = 0 THEN s.arch
-					WHEN GROUPING(s.host_type) = 0 THEN s.host_type
-					WHEN GROUPING(s.system_name) = 0 THEN s.system_name
-					WHEN s.external THEN 'external' ELSE 'internal' END AS value,
-			   CASE WHEN GROUPING(s.build) = 0 AND GROUPING(s.system_name) = 0 THEN s.build
+			   CASE WHEN GROUPING(r.build) = 0 AND GROUPING(r.system_name) = 0 THEN r.system_name
+					WHEN GROUPING(r.build) = 0 THEN r.build
+					WHEN GROUPING(r.classification) = 0 THEN r.classification
+					WHEN GROUPING(r.severity) = 0 THEN r.severity::text
+					WHEN GROUPING(r.arch) = 0 THEN r.arch
+					WHEN GROUPING(r.system_name) = 0 THEN r.system_name
+					WHEN r.external THEN 'external' ELSE 'internal' END AS value,
+			   CASE WHEN GROUPING(r.build) = 0 AND GROUPING(r.system_name) = 0 THEN r.build
 					ELSE '' END AS detail,
-			   count(*) AS n
-		FROM src s
-		GROUP BY GROUPING SETS ((s.build), (s.classification), (s.severity), (s.arch),
-								(s.host_type), (s.system_name), (s.external),
-								(s.system_name, s.build))) g
+			   sum(r.n) AS n
+		FROM r
+		GROUP BY GROUPING SETS ((r.build), (r.classification), (r.severity), (r.arch),
+								(r.system_name), (r.external), (r.system_name, r.build))
+		UNION ALL
+		SELECT 'platform', p.host_type, '', sum(p.n)
+		FROM p
+		GROUP BY p.host_type) g
 	ON CONFLICT (dimension, value, detail, shard)
 	DO UPDATE SET received = t.received + excluded.received;
 
