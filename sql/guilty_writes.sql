@@ -30,10 +30,11 @@ SELECT pg_temp.crash(0, '100', 'a', 'wrapper', 3), pg_temp.crash(0, '100', 'b', 
 SELECT id AS wrapper FROM telemetrics.guilty WHERE function = 'wrapper()' \gset
 
 CREATE VIEW pg_temp.counts AS
-	SELECT g.function, (SELECT sum(crashes) FROM telemetrics.rollup_crashes c WHERE c.guilty_id = g.id) AS day_rollup,
-		   (SELECT sum(crashes) FROM telemetrics.guilty_builds c WHERE c.guilty_id = g.id) AS all_time,
-		   (SELECT sum(machines) FROM telemetrics.guilty_builds c WHERE c.guilty_id = g.id) AS machines,
-		   (SELECT count(*) FROM telemetrics.crash_machines c WHERE c.guilty_id = g.id) AS machine_rows,
+	SELECT g.function,
+		   (SELECT sum(crashes) FROM telemetrics.rollup_crashes_v c WHERE c.guilty_id = g.id) AS day_rollup,
+		   (SELECT sum(crashes) FROM telemetrics.guilty_builds_v c WHERE c.guilty_id = g.id) AS all_time,
+		   (SELECT sum(machines) FROM telemetrics.guilty_builds_v c WHERE c.guilty_id = g.id) AS machines,
+		   (SELECT count(*) FROM telemetrics.crash_machines_v c WHERE c.guilty_id = g.id) AS machine_rows,
 		   (SELECT count(*) FROM telemetrics.records r WHERE r.guilty_id = g.id) AS records
 	FROM telemetrics.guilty g;
 SELECT * FROM pg_temp.counts ORDER BY 1;
@@ -71,6 +72,9 @@ FROM telemetrics_api.add_blacklist_rule('{"function": "real", "reclassify": "fal
 SELECT telemetrics_api.reclassify_crashes('{}') - 'updated' AS result;
 SELECT * FROM pg_temp.counts ORDER BY 1;
 SELECT telemetrics_api.reclassify_crashes('{"scope": "all"}') AS result;
+-- the same once every delta is folded into the rollup tables
+SELECT telemetrics.compact_rollups() >= 0 AS compacted;
+SELECT * FROM pg_temp.counts ORDER BY 1;
 
 -- the SQLSTATE and message of a call (the gateway maps P0002 to 404, 22023 to 400, 23505 to 409)
 CREATE FUNCTION pg_temp.code(p_sql text) RETURNS text LANGUAGE plpgsql AS $$

@@ -75,7 +75,7 @@ SELECT telemetrics.retention_predicate(now()) IS NULL AS nothing_can_expire;
 RESET telemetrics.retention_days;
 
 -- maintenance: partitions ahead, folding, purge, in one call
-SELECT jsonb_typeof(m->'partitions_created') AS partitions_created, jsonb_typeof(m->'rollup_rows_folded') AS folded,
+SELECT jsonb_typeof(m->'partitions_created') AS partitions_created, jsonb_typeof(m->'rollup_deltas_compacted') AS compacted,
 	   m->'purged' AS purged
 FROM telemetrics.maintenance() m;
 SELECT count(*) AS days_ahead

@@ -112,8 +112,9 @@ COMMENT ON FUNCTION telemetrics.retention_predicate(timestamptz) IS
 	'the retention rules as a SQL condition over a record r: true when r has expired at p_now; NULL if nothing can expire';
 
 -- Drop one day partition whose records have all expired: first zero its
--- stored counts in rollup_records and delete its keys (DROP fires no
--- trigger).  The caller holds a lock that keeps writers out.
+-- stored counts in rollup_records (after folding in the pending deltas)
+-- and delete its keys (DROP fires no trigger).  The caller holds a lock
+-- that keeps writers out.
 CREATE FUNCTION telemetrics.drop_day_partition(p_day date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -123,23 +124,19 @@ DECLARE
 	v_name		name := telemetrics.partition_name(p_day);
 	v_lo		timestamptz := p_day::timestamp AT TIME ZONE 'UTC';
 	v_hi		timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
-	v_shard		integer := telemetrics.backend_shard();
 	v_records	bigint;
 BEGIN
-	SELECT COALESCE(sum(stored), 0) INTO v_records
-	FROM telemetrics.rollup_records WHERE day = p_day;
-
-	INSERT INTO telemetrics.rollup_records AS t
-		(day, build, classification, severity, system_name, external, arch,
-		 shard, received, stored)
-	SELECT r.day, r.build, r.classification, r.severity, r.system_name,
-		   r.external, r.arch, v_shard, 0, -sum(r.stored)
-	FROM telemetrics.rollup_records r
-	WHERE r.day = p_day
-	GROUP BY r.day, r.build, r.classification, r.severity, r.system_name, r.external, r.arch
-	HAVING sum(r.stored) <> 0
-	ON CONFLICT (day, build, classification, severity, system_name, external, arch, shard)
-	DO UPDATE SET stored = t.stored + excluded.stored;
+	-- pending deltas first, then the day's stored counts drop to zero
+	PERFORM telemetrics.compact_rollups(true);
+	WITH z AS (
+		UPDATE telemetrics.rollup_records r SET stored = 0
+		FROM (SELECT day, build, classification, severity, system_name, external, arch, stored
+			  FROM telemetrics.rollup_records WHERE day = p_day AND stored <> 0 FOR UPDATE) o
+		WHERE r.day = o.day AND r.build = o.build AND r.classification = o.classification
+		  AND r.severity = o.severity AND r.system_name = o.system_name
+		  AND r.external = o.external AND r.arch = o.arch
+		RETURNING o.stored)
+	SELECT COALESCE(sum(stored), 0) INTO v_records FROM z;
 
 	DELETE FROM telemetrics.record_keys WHERE received_at >= v_lo AND received_at < v_hi;
 
@@ -250,8 +247,9 @@ COMMENT ON FUNCTION telemetrics.purge() IS
 	'delete expired records (telemetrics.retention_rules, telemetrics.retention_days): whole day partitions '
 	'are dropped when all their records expired, otherwise expired rows are deleted; one row per day that lost records';
 
--- The daily job: partitions ahead, the purge, and the folding of past
--- rollup shards.
+-- The daily job: partitions ahead, the purge, the compaction of the
+-- rollup deltas, and the removal of crash_machines rows a reclassification
+-- took to zero.
 CREATE FUNCTION telemetrics.maintenance()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -259,22 +257,23 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_made		integer;
-	v_folded	bigint;
+	v_compacted	bigint;
 	v_purged	jsonb;
 BEGIN
 	v_made := telemetrics.ensure_partitions(now(), now() + interval '7 days');
-	v_folded := telemetrics.fold_rollups();
+	v_compacted := telemetrics.compact_rollups(true);
+	DELETE FROM telemetrics.crash_machines WHERE crashes <= 0;
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('day', p.day, 'action', p.action, 'records', p.records)
 							  ORDER BY p.day), '[]')
 	INTO v_purged
 	FROM telemetrics.purge() p;
 	RETURN jsonb_build_object('partitions_created', v_made,
-							  'rollup_rows_folded', v_folded,
+							  'rollup_deltas_compacted', v_compacted,
 							  'purged', v_purged);
 END
 $$;
 COMMENT ON FUNCTION telemetrics.maintenance() IS
-	'the daily job: create the next week''s partitions, fold past rollup shards, purge expired records; returns what it did';
+	'the daily job: create the next week''s partitions, compact the rollup deltas, purge expired records; returns what it did';
 
 -- Scheduling with pg_cron, when it is installed in this database.
 CREATE FUNCTION telemetrics.schedule_maintenance(p_schedule text DEFAULT '30 4 * * *')

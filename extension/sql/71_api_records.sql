@@ -180,7 +180,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF f.rollup_sql IS NOT NULL THEN
-		EXECUTE format('SELECT COALESCE(sum(t.stored), 0)::bigint FROM telemetrics.rollup_records t '
+		EXECUTE format('SELECT COALESCE(sum(t.stored), 0)::bigint FROM telemetrics.rollup_records_v t '
 					   'WHERE t.day >= $14 AND %s', f.rollup_sql)
 			INTO total
 			USING f.system_name, f.build, f.classification, f.class_like, f.severity,
@@ -371,7 +371,7 @@ DECLARE
 BEGIN
 	WITH t AS (
 		SELECT dimension, value, detail
-		FROM telemetrics.rollup_totals
+		FROM telemetrics.rollup_totals_v
 		WHERE dimension IN ('os_build', 'classification')
 		GROUP BY dimension, value, detail
 		HAVING sum(received) > 0),

@@ -28,12 +28,12 @@ DECLARE
 BEGIN
 	WITH b AS (
 		SELECT value AS build, sum(received) AS records
-		FROM telemetrics.rollup_totals
+		FROM telemetrics.rollup_totals_v
 		WHERE v_days IS NULL AND dimension = 'build'
 		GROUP BY value
 		UNION ALL
 		SELECT build, sum(received)
-		FROM telemetrics.rollup_records
+		FROM telemetrics.rollup_records_v
 		WHERE v_days IS NOT NULL AND day >= telemetrics.window_start(v_days)
 		GROUP BY build)
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('build', build, 'records', records)
@@ -59,7 +59,7 @@ DECLARE
 BEGIN
 	WITH d AS (
 		SELECT dimension, value, sum(received) AS records
-		FROM telemetrics.rollup_totals
+		FROM telemetrics.rollup_totals_v
 		WHERE v_days IS NULL AND dimension <> 'os_build'
 		GROUP BY dimension, value
 		UNION ALL
@@ -67,7 +67,7 @@ BEGIN
 		FROM (SELECT r.classification, r.severity::text AS severity, r.arch, r.system_name,
 					 CASE WHEN r.external THEN 'external' ELSE 'internal' END AS source,
 					 r.received AS n
-			  FROM telemetrics.rollup_records r
+			  FROM telemetrics.rollup_records_v r
 			  WHERE v_days IS NOT NULL AND r.day >= telemetrics.window_start(v_days)) s
 		CROSS JOIN LATERAL (VALUES ('classification', s.classification, s.n),
 								   ('severity', s.severity, s.n),
@@ -77,7 +77,7 @@ BEGIN
 		GROUP BY x.dimension, x.value
 		UNION ALL
 		SELECT 'platform', p.host_type, sum(p.received)
-		FROM telemetrics.rollup_platforms p
+		FROM telemetrics.rollup_platforms_v p
 		WHERE v_days IS NOT NULL AND p.day >= telemetrics.window_start(v_days)
 		GROUP BY p.host_type),
 	g AS (
@@ -120,7 +120,7 @@ BEGIN
 			   sum(machines) FILTER (WHERE last_day >= telemetrics.window_start(7)) AS d7,
 			   sum(machines) FILTER (WHERE last_day >= telemetrics.window_start(3)) AS d3,
 			   sum(machines) FILTER (WHERE last_day >= telemetrics.window_start(1)) AS d1
-		FROM telemetrics.population_build_last
+		FROM telemetrics.population_build_last_v
 		WHERE v_all OR telemetrics.build_number(build) IS NOT NULL
 		GROUP BY build, external),
 	b AS (
@@ -147,7 +147,7 @@ BEGIN
 	INTO v_series
 	FROM (SELECT day, COALESCE(sum(machines) FILTER (WHERE NOT external), 0) AS internal,
 				 COALESCE(sum(machines) FILTER (WHERE external), 0) AS external
-		  FROM telemetrics.population_days
+		  FROM telemetrics.population_days_v
 		  WHERE day >= telemetrics.window_start(v_days)
 		  GROUP BY day) d;
 
@@ -157,7 +157,7 @@ BEGIN
 	INTO v_bdays
 	FROM (SELECT day, build, COALESCE(sum(machines) FILTER (WHERE NOT external), 0) AS internal,
 				 COALESCE(sum(machines) FILTER (WHERE external), 0) AS external
-		  FROM telemetrics.population_build_days
+		  FROM telemetrics.population_build_days_v
 		  WHERE day >= telemetrics.window_start(v_days)
 			AND (v_all OR telemetrics.build_number(build) IS NOT NULL)
 		  GROUP BY day, build
@@ -185,7 +185,7 @@ DECLARE
 BEGIN
 	WITH t AS (
 		SELECT week, machine_id, sum(records) AS records
-		FROM telemetrics.rollup_thermal
+		FROM telemetrics.rollup_thermal_v
 		WHERE week >= v_from
 		GROUP BY week, machine_id
 		HAVING sum(records) > 0)

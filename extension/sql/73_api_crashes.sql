@@ -23,7 +23,7 @@ LANGUAGE sql STABLE
 AS $$
 	SELECT COALESCE(pg_catalog.array_agg(b.build ORDER BY b.n DESC), '{}')
 	FROM (SELECT c.build, telemetrics.build_number(c.build) AS n
-		  FROM telemetrics.rollup_crashes c
+		  FROM telemetrics.rollup_crashes_v c
 		  JOIN telemetrics.guilty g ON g.id OPERATOR(pg_catalog.=) c.guilty_id AND NOT g.hidden
 		  WHERE c.day OPERATOR(pg_catalog.>=) p_from
 			AND telemetrics.build_number(c.build) IS NOT NULL
@@ -61,7 +61,7 @@ BEGIN
 
 	WITH c AS (
 		SELECT c.guilty_id, c.build, sum(c.crashes) AS crashes
-		FROM telemetrics.rollup_crashes c
+		FROM telemetrics.rollup_crashes_v c
 		JOIN telemetrics.guilty g ON g.id = c.guilty_id AND NOT g.hidden
 		WHERE c.day >= v_from AND c.build = ANY (v_builds)
 		GROUP BY c.guilty_id, c.build
@@ -140,14 +140,14 @@ BEGIN
 	WITH b AS (
 		SELECT build, sum(crashes) AS crashes, sum(machines) AS machines,
 			   min(first_day) AS first_day, max(last_day) AS last_day
-		FROM telemetrics.guilty_builds
+		FROM telemetrics.guilty_builds_v
 		WHERE guilty_id = v_guilty.id
 		GROUP BY build
 		HAVING sum(crashes) > 0),
 	m AS (
 		SELECT build, machine_id, crashes, last_day,
 			   row_number() OVER (PARTITION BY build ORDER BY crashes DESC, machine_id) AS rank
-		FROM telemetrics.crash_machines
+		FROM telemetrics.crash_machines_v
 		WHERE guilty_id = v_guilty.id AND v_top > 0)
 	SELECT jsonb_build_object(
 		'guilty', telemetrics.guilty_group_json(v_guilty),
@@ -231,7 +231,7 @@ DECLARE
 BEGIN
 	WITH pop AS (
 		SELECT build, sum(machines) AS machines
-		FROM telemetrics.population_build_last
+		FROM telemetrics.population_build_last_v
 		WHERE last_day >= v_from AND telemetrics.build_number(build) IS NOT NULL
 		GROUP BY build
 		HAVING sum(machines) > 0
@@ -239,7 +239,7 @@ BEGIN
 		LIMIT v_nbuilds),
 	cr AS (
 		SELECT build, sum(received) AS crashes
-		FROM telemetrics.rollup_records
+		FROM telemetrics.rollup_records_v
 		WHERE day >= v_from AND classification = ANY (v_classes)
 		  AND build IN (SELECT build FROM pop)
 		GROUP BY build)
@@ -277,7 +277,7 @@ BEGIN
 	IF v_build IS NULL THEN
 		-- the latest numeric build with a crash
 		SELECT build INTO v_build
-		FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds
+		FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds_v
 			  WHERE telemetrics.build_number(build) IS NOT NULL) b
 		ORDER BY telemetrics.build_number(build) DESC LIMIT 1;
 	END IF;
@@ -287,19 +287,19 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	SELECT build INTO v_previous
-	FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds
+	FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds_v
 		  WHERE telemetrics.build_number(build) < v_number) b
 	ORDER BY telemetrics.build_number(build) DESC LIMIT 1;
 
 	WITH n AS (
 		SELECT gb.guilty_id, sum(gb.crashes) AS crashes, sum(gb.machines) AS machines,
 			   min(gb.first_day) AS first_day
-		FROM telemetrics.guilty_builds gb
+		FROM telemetrics.guilty_builds_v gb
 		WHERE gb.build = v_build
 		GROUP BY gb.guilty_id
 		HAVING sum(gb.crashes) > 0
 		   AND NOT EXISTS (
-			SELECT FROM telemetrics.guilty_builds o
+			SELECT FROM telemetrics.guilty_builds_v o
 			WHERE o.guilty_id = gb.guilty_id
 			  AND telemetrics.build_number(o.build) < v_number
 			GROUP BY o.build HAVING sum(o.crashes) > 0)),

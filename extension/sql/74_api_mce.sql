@@ -21,7 +21,7 @@ DECLARE
 BEGIN
 	WITH m AS (
 		SELECT week, machine_id, build, classification, status, sum(records) AS records
-		FROM telemetrics.rollup_mce
+		FROM telemetrics.rollup_mce_v
 		WHERE week >= v_from
 		GROUP BY week, machine_id, build, classification, status
 		HAVING sum(records) > 0),
