@@ -78,7 +78,7 @@ BEGIN
 		   CASE WHEN c.cls = 'org.clearlinux/crash/clr' THEN bench.crash_payload(x.f1, x.f2, x.f1 % 200)
 				WHEN c.cls LIKE 'org.clearlinux/kernel/%' THEN bench.oops_payload(x.f1, x.f2)
 				WHEN c.cls LIKE 'org.clearlinux/mce/%' AND c.cls <> 'org.clearlinux/mce/thermal'
-					THEN bench.mce_payload(x.f1 % 60, x.f2 % 8)
+					THEN bench.mce_payload(CASE WHEN x.f2 % 5 = 0 THEN x.f1 % 60 ELSE x.m % 60 END, x.m % 8)
 				WHEN c.cls = 'org.clearlinux/mce/thermal'
 					THEN E'CPU 3 THERMAL EVENT TSC 1a2b3c\nProcessor 3 heated above trip temperature. Throttling enabled.\n'
 				WHEN c.cls = 'org.clearlinux/heartbeat/ping' THEN 'hello'
@@ -87,10 +87,17 @@ BEGIN
 						 || E'\nserver_version=' || (31000 + 10 * (p_day_index / 3)) || E'\nresult=0\n'
 				ELSE 'journal: service unit' || x.f1 || '.service failed with result ''exit-code'' (code=' || x.f2 || ')'
 		   END
-	FROM (SELECT g, floor(p_machines * power(random(), 1.4))::int AS m, random() AS r,
+	FROM (SELECT g, y.m0 AS m0, y.r,
+				 -- hardware errors come from few, faulty machines: MCEs from
+				 -- 1 machine in 40, thermal events from 1 in 20
+				 CASE WHEN y.r >= 0.77 AND y.r < 0.809 THEN (y.m0 / 40) * 40 + 7
+					  WHEN y.r >= 0.809 AND y.r < 0.83 THEN (y.m0 / 20) * 20 + 3
+					  ELSE y.m0 END AS m,
+				 y.f1, y.f2, y.ts
+		  FROM (SELECT g, floor(p_machines * power(random(), 1.4))::int AS m0, random() AS r,
 				 floor(3000 * power(random(), 3))::int AS f1, floor(3000 * random())::int AS f2,
 				 (p_day::timestamp AT TIME ZONE 'UTC') + random() * interval '86399 seconds' AS ts
-		  FROM generate_series(1, p_n) g) x
+				FROM generate_series(1, p_n) g) y) x
 	CROSS JOIN LATERAL (
 		SELECT CASE WHEN x.r < 0.35 THEN 'org.clearlinux/heartbeat/ping'
 					WHEN x.r < 0.45 THEN 'org.clearlinux/swupd-client/update'
@@ -190,7 +197,8 @@ DECLARE
 BEGIN
 	FOR v_i IN 1 .. p_runs LOOP
 		v_t0 := clock_timestamp();
-		EXECUTE 'SELECT count(*) FROM (' || p_sql || ') x';
+		-- x::text keeps the planner from dropping a subquery whose output is unused
+		EXECUTE 'SELECT count(*) FROM (' || p_sql || ') x WHERE x::text IS NOT NULL';
 		INSERT INTO bench.timings VALUES (p_name, 'naive', NULL,
 			extract(epoch FROM clock_timestamp() - v_t0) * 1000);
 	END LOOP;

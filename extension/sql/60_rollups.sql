@@ -58,6 +58,45 @@ AS 'MODULE_PATHNAME', 'telemetrics_rollup_compact_due';
 COMMENT ON FUNCTION telemetrics.rollup_compact_due() IS
 	'true at most once per telemetrics.rollup_compact_interval in this backend: time for ingest to try a compaction';
 
+-- Rings (rollup.c): the daily counts of the last 32 days in one bigint[]
+-- of 33 elements (the last day, then the counts, oldest first).
+CREATE FUNCTION telemetrics.ring_of(p_day date, p_n bigint)
+RETURNS bigint[]
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_ring_of';
+COMMENT ON FUNCTION telemetrics.ring_of(date, bigint) IS
+	'a ring of daily counts with p_n on p_day';
+
+CREATE FUNCTION telemetrics.ring_merge(p_a bigint[], p_b bigint[])
+RETURNS bigint[]
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_ring_merge';
+COMMENT ON FUNCTION telemetrics.ring_merge(bigint[], bigint[]) IS
+	'the sum of two rings of daily counts, aligned on the later last day (NULL is an empty ring)';
+
+CREATE AGGREGATE telemetrics.ring_merge_agg(bigint[]) (
+	SFUNC = telemetrics.ring_merge,
+	STYPE = bigint[],
+	COMBINEFUNC = telemetrics.ring_merge,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE telemetrics.ring_merge_agg(bigint[]) IS
+	'the sum of rings of daily counts';
+
+CREATE FUNCTION telemetrics.ring_window(p_ring bigint[], p_from date)
+RETURNS bigint
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_ring_window';
+COMMENT ON FUNCTION telemetrics.ring_window(bigint[], date) IS
+	'the sum of a ring''s counts from p_from to its last day (exact for windows of at most 32 days ending today)';
+
+CREATE FUNCTION telemetrics.ring_last_day(p_ring bigint[])
+RETURNS date
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_ring_last_day';
+COMMENT ON FUNCTION telemetrics.ring_last_day(bigint[]) IS
+	'the day of a ring''s last count';
+
 -- ----------------------------------------------------------------------
 -- Rollup tables (one row per key; written only by compact_rollups() and
 -- the purge)
@@ -130,6 +169,20 @@ CREATE TABLE telemetrics.rollup_crashes (
 );
 COMMENT ON TABLE telemetrics.rollup_crashes IS
 	'crashes per UTC day x guilty group x build (reclassification moves them)';
+
+-- The crashes of the last 32 days per guilty group and build, as one ring
+-- of daily counts: the top-crash lists of windows up to 32 days read one
+-- row per group and build instead of one per day.  Groups and builds with
+-- no crash in 32 days are removed by the maintenance job.
+CREATE TABLE telemetrics.crash_recent (
+	guilty_id		integer		NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	ring			bigint[]	NOT NULL,
+	CONSTRAINT crash_recent_pkey PRIMARY KEY (guilty_id, build)
+);
+COMMENT ON TABLE telemetrics.crash_recent IS
+	'crashes of the last 32 days per guilty group x build, as a ring of daily counts (telemetrics.ring_window)';
+COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
 
 -- The machines a guilty group crashed on, per build, with their crash
 -- counts: per-build counts and affected machines of a group, and "new in
@@ -347,6 +400,14 @@ CREATE VIEW telemetrics.rollup_crashes_v AS
 COMMENT ON VIEW telemetrics.rollup_crashes_v IS
 	'rollup_crashes plus pending deltas (several rows per key: add them up)';
 
+CREATE VIEW telemetrics.crash_recent_v AS
+	SELECT guilty_id, build, ring FROM telemetrics.crash_recent
+	UNION ALL
+	SELECT x.guilty_id, x.build, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
+COMMENT ON VIEW telemetrics.crash_recent_v IS
+	'crash_recent plus pending deltas (several rows per key: add up their ring_window)';
+
 CREATE VIEW telemetrics.crash_machines_v AS
 	SELECT c.guilty_id, c.build, c.machine_id, sum(c.crashes) AS crashes,
 		   min(c.first_day) AS first_day, max(c.last_day) AS last_day
@@ -506,6 +567,13 @@ BEGIN
 		FROM d, unnest(d.crashes) x
 		GROUP BY x.day, x.guilty_id, x.build
 		ON CONFLICT (day, guilty_id, build) DO UPDATE SET crashes = t.crashes + excluded.crashes),
+	u_recent AS (
+		INSERT INTO telemetrics.crash_recent AS t
+		SELECT x.guilty_id, x.build, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
+		FROM d, unnest(d.crashes) x
+		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
+		GROUP BY x.guilty_id, x.build
+		ON CONFLICT (guilty_id, build) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	cm AS (
 		SELECT x.guilty_id, x.build, x.machine_id, sum(x.crashes) AS crashes,
 			   min(x.first_day) AS first_day, max(x.last_day) AS last_day
@@ -890,6 +958,7 @@ SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_platforms', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_mce', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_thermal', '');

@@ -248,8 +248,8 @@ COMMENT ON FUNCTION telemetrics.purge() IS
 	'are dropped when all their records expired, otherwise expired rows are deleted; one row per day that lost records';
 
 -- The daily job: partitions ahead, the purge, the compaction of the
--- rollup deltas, and the removal of crash_machines rows a reclassification
--- took to zero.
+-- rollup deltas, the removal of crash_machines rows a reclassification
+-- took to zero and of crash_recent rows with no crash in 32 days.
 CREATE FUNCTION telemetrics.maintenance()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -263,6 +263,8 @@ BEGIN
 	v_made := telemetrics.ensure_partitions(now(), now() + interval '7 days');
 	v_compacted := telemetrics.compact_rollups(true);
 	DELETE FROM telemetrics.crash_machines WHERE crashes <= 0;
+	DELETE FROM telemetrics.crash_recent
+	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('day', p.day, 'action', p.action, 'records', p.records)
 							  ORDER BY p.day), '[]')
 	INTO v_purged

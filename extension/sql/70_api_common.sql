@@ -222,10 +222,12 @@ COMMENT ON FUNCTION telemetrics.cursor_decode(jsonb, text, text) IS
 -- Numeric builds (the reference's "^[0-9]+$" builds), as numbers for
 -- ordering; NULL for any other build.  Evaluated per row, so it never
 -- depends on the order in which a WHERE clause is evaluated (the
--- reference's CAST(build AS INTEGER) next to a regex guard did).
+-- reference's CAST(build AS INTEGER) next to a regex guard did).  Not
+-- STRICT, so that the planner inlines it (a STRICT SQL function whose body
+-- is a CASE is called per row instead).
 CREATE FUNCTION telemetrics.build_number(p_build text)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE WHEN p_build OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN p_build::bigint END
 $$;

@@ -6,7 +6,7 @@
 -- by text.
 CREATE FUNCTION telemetrics.build_order(p_build text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE WHEN p_build OPERATOR(pg_catalog.~) '^[0-9]{1,18}$'
 				THEN '0' OPERATOR(pg_catalog.||) pg_catalog.lpad(p_build, 18, '0')
@@ -232,38 +232,53 @@ DECLARE
 	v_days		integer := telemetrics.api_int(v_params, 'days', NULL, 1, 3660);
 	v_result	jsonb;
 BEGIN
-	WITH q AS (
-		SELECT sqlstate, telemetrics.rejection_reason(message) AS reason,
+	-- group by message first: the reason (two regular expressions) is then
+	-- computed once per distinct message, not once per rejected record
+	WITH m AS (
+		SELECT sqlstate, message,
 			   CASE WHEN classification ~ '^[^/]*/[^/]*/' THEN substring(classification FROM '^[^/]*/[^/]*')
 			   END AS probe,
-			   machine_id, repeat_count, first_seen, last_seen
+			   count(*) AS records, sum(repeat_count) AS rejections,
+			   array_agg(machine_id) FILTER (WHERE machine_id IS NOT NULL) AS machines,
+			   min(first_seen) AS first_seen, max(last_seen) AS last_seen
 		FROM telemetrics.quarantine
-		WHERE v_days IS NULL OR last_seen >= now() - v_days * interval '1 day')
+		WHERE v_days IS NULL OR last_seen >= now() - v_days * interval '1 day'
+		GROUP BY sqlstate, message, 3),
+	r AS (
+		SELECT message, telemetrics.rejection_reason(message) AS reason
+		FROM (SELECT DISTINCT message FROM m) x),
+	q AS MATERIALIZED (
+		SELECT m.sqlstate, r.reason, m.probe, m.records, m.rejections, m.machines,
+			   m.first_seen, m.last_seen
+		FROM m JOIN r ON r.message = m.message)
 	SELECT jsonb_build_object(
 		'days', v_days,
-		'records', (SELECT count(*) FROM q),
-		'rejections', (SELECT COALESCE(sum(repeat_count), 0) FROM q),
+		'records', (SELECT COALESCE(sum(records), 0) FROM q),
+		'rejections', (SELECT COALESCE(sum(rejections), 0) FROM q),
 		'by_reason', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('sqlstate', sqlstate, 'reason', reason, 'records', records,
-												'rejections', rejections, 'machines', machines,
-												'first_seen', telemetrics.format_ts(first_seen),
-												'last_seen', telemetrics.format_ts(last_seen))
-							 ORDER BY rejections DESC, sqlstate, reason)
-			FROM (SELECT sqlstate, reason, count(*) AS records, sum(repeat_count) AS rejections,
-						 count(DISTINCT machine_id) AS machines, min(first_seen) AS first_seen,
-						 max(last_seen) AS last_seen
-				  FROM q GROUP BY sqlstate, reason) r), '[]'),
+			SELECT jsonb_agg(jsonb_build_object('sqlstate', g.sqlstate, 'reason', g.reason,
+												'records', g.records, 'rejections', g.rejections,
+												'machines', g.machines,
+												'first_seen', telemetrics.format_ts(g.first_seen),
+												'last_seen', telemetrics.format_ts(g.last_seen))
+							 ORDER BY g.rejections DESC, g.sqlstate, g.reason)
+			FROM (SELECT q.sqlstate, q.reason, sum(q.records) AS records, sum(q.rejections) AS rejections,
+						 (SELECT count(DISTINCT u) FROM q q2, unnest(q2.machines) u
+						  WHERE q2.sqlstate = q.sqlstate AND q2.reason = q.reason) AS machines,
+						 min(q.first_seen) AS first_seen, max(q.last_seen) AS last_seen
+				  FROM q GROUP BY q.sqlstate, q.reason) g), '[]'),
 		'by_probe', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('probe', probe, 'records', records, 'rejections', rejections,
-												'reasons', reasons)
-							 ORDER BY rejections DESC, probe NULLS LAST)
-			FROM (SELECT probe, sum(records) AS records, sum(rejections) AS rejections,
-						 jsonb_agg(jsonb_build_object('sqlstate', sqlstate, 'reason', reason,
-													  'rejections', rejections)
-								   ORDER BY rejections DESC, sqlstate, reason) AS reasons
-				  FROM (SELECT probe, sqlstate, reason, count(*) AS records, sum(repeat_count) AS rejections
-						FROM q GROUP BY probe, sqlstate, reason) x
-				  GROUP BY probe) p), '[]'))
+			SELECT jsonb_agg(jsonb_build_object('probe', p.probe, 'records', p.records,
+												'rejections', p.rejections, 'reasons', p.reasons)
+							 ORDER BY p.rejections DESC, p.probe NULLS LAST)
+			FROM (SELECT x.probe, sum(x.records) AS records, sum(x.rejections) AS rejections,
+						 jsonb_agg(jsonb_build_object('sqlstate', x.sqlstate, 'reason', x.reason,
+													  'rejections', x.rejections)
+								   ORDER BY x.rejections DESC, x.sqlstate, x.reason) AS reasons
+				  FROM (SELECT q.probe, q.sqlstate, q.reason, sum(q.records) AS records,
+							   sum(q.rejections) AS rejections
+						FROM q GROUP BY q.probe, q.sqlstate, q.reason) x
+				  GROUP BY x.probe) p), '[]'))
 	INTO v_result;
 	RETURN v_result;
 END

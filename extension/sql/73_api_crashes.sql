@@ -13,27 +13,9 @@
 --   * a per-build list of an unknown build, or of a build with no crash,
 --     is empty, not an error (9.2 item 7).
 -- Windows are "the last N days": today (UTC) and the N - 1 days before, by
--- reception day (the reference used the client's clock).
-
--- The latest p_count numeric builds with crashes of visible guilty groups
--- since p_from.
-CREATE FUNCTION telemetrics.latest_crash_builds(p_from date, p_count integer)
-RETURNS text[]
-LANGUAGE sql STABLE
-AS $$
-	SELECT COALESCE(pg_catalog.array_agg(b.build ORDER BY b.n DESC), '{}')
-	FROM (SELECT c.build, telemetrics.build_number(c.build) AS n
-		  FROM telemetrics.rollup_crashes_v c
-		  JOIN telemetrics.guilty g ON g.id OPERATOR(pg_catalog.=) c.guilty_id AND NOT g.hidden
-		  WHERE c.day OPERATOR(pg_catalog.>=) p_from
-			AND telemetrics.build_number(c.build) IS NOT NULL
-		  GROUP BY c.build
-		  HAVING pg_catalog.sum(c.crashes) OPERATOR(pg_catalog.>) 0
-		  ORDER BY 2 DESC
-		  LIMIT p_count) b
-$$;
-COMMENT ON FUNCTION telemetrics.latest_crash_builds(date, integer) IS
-	'the numerically latest builds with crashes of visible guilty groups received since p_from';
+-- reception day (the reference used the client's clock).  Windows of up to
+-- 32 days read telemetrics.crash_recent (one ring of daily counts per
+-- group and build); longer ones the daily rollup.
 
 CREATE FUNCTION telemetrics_api.top_crashes(p_params jsonb)
 RETURNS jsonb
@@ -49,27 +31,40 @@ DECLARE
 	v_page		integer := telemetrics.api_int(v_params, 'page', 1, 1, 100000);
 	v_size		integer := telemetrics.api_int(v_params, 'page_size', 10, 1, 100);
 	v_from		date := telemetrics.window_start(v_days);
-	v_builds	text[];
-	v_total		bigint;
 	v_result	jsonb;
 BEGIN
-	IF v_build = 'overall' THEN
-		v_builds := telemetrics.latest_crash_builds(v_from, v_nbuilds);
-	ELSE
-		v_builds := ARRAY[v_build];
-	END IF;
-
-	WITH c AS (
-		SELECT c.guilty_id, c.build, sum(c.crashes) AS crashes
+	-- one pass over the window: crashes per visible group and build; the
+	-- latest numeric builds are chosen among the builds seen there
+	WITH w AS MATERIALIZED (
+		-- up to 32 days: one ring per group and build
+		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
+		FROM telemetrics.crash_recent_v c
+		WHERE v_days <= 32
+		  AND (v_build = 'overall' OR c.build = v_build)
+		GROUP BY c.guilty_id, c.build
+		HAVING sum(telemetrics.ring_window(c.ring, v_from)) > 0
+		UNION ALL
+		-- longer windows: the daily rollup
+		SELECT c.guilty_id, c.build, sum(c.crashes)
 		FROM telemetrics.rollup_crashes_v c
-		JOIN telemetrics.guilty g ON g.id = c.guilty_id AND NOT g.hidden
-		WHERE c.day >= v_from AND c.build = ANY (v_builds)
+		WHERE v_days > 32 AND c.day >= v_from
+		  AND (v_build = 'overall' OR c.build = v_build)
 		GROUP BY c.guilty_id, c.build
 		HAVING sum(c.crashes) > 0),
+	v AS (
+		SELECT w.* FROM w JOIN telemetrics.guilty g ON g.id = w.guilty_id AND NOT g.hidden),
+	b AS (
+		SELECT v.build, max(v.crashes) AS max,
+			   row_number() OVER (ORDER BY telemetrics.build_number(v.build) DESC NULLS LAST, v.build) AS ord
+		FROM v
+		WHERE v_build <> 'overall' OR telemetrics.build_number(v.build) IS NOT NULL
+		GROUP BY v.build
+		ORDER BY ord
+		LIMIT CASE WHEN v_build = 'overall' THEN v_nbuilds ELSE 1 END),
 	t AS (
-		SELECT guilty_id, sum(crashes) AS total,
-			   jsonb_object_agg(build, crashes) AS per_build
-		FROM c GROUP BY guilty_id),
+		SELECT v.guilty_id, sum(v.crashes) AS total, jsonb_object_agg(v.build, v.crashes) AS per_build
+		FROM v JOIN b ON b.build = v.build
+		GROUP BY v.guilty_id),
 	ranked AS (
 		SELECT t.*, row_number() OVER (ORDER BY t.total DESC, t.guilty_id) AS rank,
 			   count(*) OVER () AS n
@@ -81,11 +76,11 @@ BEGIN
 	SELECT jsonb_build_object(
 		'days', v_days,
 		'build', v_build,
-		'builds', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('build', b.build, 'max', COALESCE(m.max, 0))
-							 ORDER BY b.ord)
-			FROM unnest(v_builds) WITH ORDINALITY b(build, ord)
-			LEFT JOIN (SELECT build, max(crashes) AS max FROM c GROUP BY build) m ON m.build = b.build), '[]'),
+		'builds', CASE WHEN v_build = 'overall'
+					   THEN COALESCE((SELECT jsonb_agg(jsonb_build_object('build', b.build, 'max', b.max)
+													   ORDER BY b.ord) FROM b), '[]')
+					   ELSE jsonb_build_array(jsonb_build_object('build', v_build,
+															 'max', COALESCE((SELECT max FROM b), 0))) END,
 		'total_guilties', COALESCE((SELECT max(n) FROM ranked), 0),
 		'page', v_page,
 		'page_size', v_size,
@@ -291,22 +286,32 @@ BEGIN
 		  WHERE telemetrics.build_number(build) < v_number) b
 	ORDER BY telemetrics.build_number(build) DESC LIMIT 1;
 
-	WITH n AS (
+	WITH n AS MATERIALIZED (
 		SELECT gb.guilty_id, sum(gb.crashes) AS crashes, sum(gb.machines) AS machines,
 			   min(gb.first_day) AS first_day
 		FROM telemetrics.guilty_builds_v gb
 		WHERE gb.build = v_build
 		GROUP BY gb.guilty_id
-		HAVING sum(gb.crashes) > 0
-		   AND NOT EXISTS (
-			SELECT FROM telemetrics.guilty_builds_v o
-			WHERE o.guilty_id = gb.guilty_id
-			  AND telemetrics.build_number(o.build) < v_number
-			GROUP BY o.build HAVING sum(o.crashes) > 0)),
+		HAVING sum(gb.crashes) > 0),
+	-- groups with crashes on an earlier build: the rollup table (one index
+	-- probe per group), and the pending deltas (added up once)
+	earlier_pending AS MATERIALIZED (
+		SELECT x.guilty_id
+		FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x
+		WHERE telemetrics.build_number(x.build) < v_number
+		GROUP BY x.guilty_id, x.build
+		HAVING sum(x.crashes) > 0),
+	fresh AS (
+		SELECT n.* FROM n
+		WHERE NOT EXISTS (
+				SELECT FROM telemetrics.guilty_builds o
+				WHERE o.guilty_id = n.guilty_id AND o.crashes > 0
+				  AND telemetrics.build_number(o.build) < v_number)
+		  AND NOT EXISTS (SELECT FROM earlier_pending e WHERE e.guilty_id = n.guilty_id)),
 	ranked AS (
-		SELECT n.*, row_number() OVER (ORDER BY n.crashes DESC, n.guilty_id) AS rank,
+		SELECT f.*, row_number() OVER (ORDER BY f.crashes DESC, f.guilty_id) AS rank,
 			   count(*) OVER () AS total
-		FROM n)
+		FROM fresh f)
 	SELECT jsonb_build_object(
 		'build', v_build,
 		'previous_build', v_previous,
