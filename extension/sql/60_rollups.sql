@@ -58,6 +58,21 @@ AS 'MODULE_PATHNAME', 'telemetrics_rollup_compact_due';
 COMMENT ON FUNCTION telemetrics.rollup_compact_due() IS
 	'true at most once per telemetrics.rollup_compact_interval in this backend: time for ingest to try a compaction';
 
+-- Numeric builds (the reference's "^[0-9]+$" builds), as numbers for
+-- ordering; NULL for any other build.  Evaluated per row, so it never
+-- depends on the order in which a WHERE clause is evaluated (the
+-- reference's CAST(build AS INTEGER) next to a regex guard did).  Not
+-- STRICT, so that the planner inlines it (a STRICT SQL function whose body
+-- is a CASE is called per row instead).
+CREATE FUNCTION telemetrics.build_number(p_build text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN p_build OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN p_build::bigint END
+$$;
+COMMENT ON FUNCTION telemetrics.build_number(text) IS
+	'a numeric build as a number (NULL when the build is not all digits)';
+
 -- Rings (rollup.c): the daily counts of the last 32 days in one bigint[]
 -- of 33 elements (the last day, then the counts, oldest first).
 CREATE FUNCTION telemetrics.ring_of(p_day date, p_n bigint)
@@ -172,16 +187,19 @@ COMMENT ON TABLE telemetrics.rollup_crashes IS
 
 -- The crashes of the last 32 days per guilty group and build, as one ring
 -- of daily counts: the top-crash lists of windows up to 32 days read one
--- row per group and build instead of one per day.  Groups and builds with
--- no crash in 32 days are removed by the maintenance job.
+-- row per group and build instead of one per day.  The rows of build '*'
+-- (no build has that name) add up all numeric builds of a group, so that
+-- the overall list reads one row per group.  Rows with no crash in 32
+-- days are removed by the maintenance job.
 CREATE TABLE telemetrics.crash_recent (
-	guilty_id		integer		NOT NULL,
 	build			text		COLLATE "C" NOT NULL,
+	guilty_id		integer		NOT NULL,
 	ring			bigint[]	NOT NULL,
-	CONSTRAINT crash_recent_pkey PRIMARY KEY (guilty_id, build)
+	CONSTRAINT crash_recent_pkey PRIMARY KEY (build, guilty_id)
 );
 COMMENT ON TABLE telemetrics.crash_recent IS
-	'crashes of the last 32 days per guilty group x build, as a ring of daily counts (telemetrics.ring_window)';
+	'crashes of the last 32 days per build (* = all numeric builds) x guilty group, as a ring of daily counts (telemetrics.ring_window)';
+COMMENT ON COLUMN telemetrics.crash_recent.build IS 'a build, or * for the sum over the numeric builds';
 COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
 
 -- The machines a guilty group crashed on, per build, with their crash
@@ -401,10 +419,13 @@ COMMENT ON VIEW telemetrics.rollup_crashes_v IS
 	'rollup_crashes plus pending deltas (several rows per key: add them up)';
 
 CREATE VIEW telemetrics.crash_recent_v AS
-	SELECT guilty_id, build, ring FROM telemetrics.crash_recent
+	SELECT build, guilty_id, ring FROM telemetrics.crash_recent
 	UNION ALL
-	SELECT x.guilty_id, x.build, telemetrics.ring_of(x.day, x.crashes)
-	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
+	SELECT b.build, x.guilty_id, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x,
+		 LATERAL (SELECT x.build
+				  UNION ALL
+				  SELECT '*' WHERE telemetrics.build_number(x.build) IS NOT NULL) b;
 COMMENT ON VIEW telemetrics.crash_recent_v IS
 	'crash_recent plus pending deltas (several rows per key: add up their ring_window)';
 
@@ -569,11 +590,14 @@ BEGIN
 		ON CONFLICT (day, guilty_id, build) DO UPDATE SET crashes = t.crashes + excluded.crashes),
 	u_recent AS (
 		INSERT INTO telemetrics.crash_recent AS t
-		SELECT x.guilty_id, x.build, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
-		FROM d, unnest(d.crashes) x
+		SELECT b.build, x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
+		FROM d, unnest(d.crashes) x,
+			 LATERAL (SELECT x.build
+					  UNION ALL
+					  SELECT '*' WHERE telemetrics.build_number(x.build) IS NOT NULL) b
 		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
-		GROUP BY x.guilty_id, x.build
-		ON CONFLICT (guilty_id, build) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
+		GROUP BY b.build, x.guilty_id
+		ON CONFLICT (build, guilty_id) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	cm AS (
 		SELECT x.guilty_id, x.build, x.machine_id, sum(x.crashes) AS crashes,
 			   min(x.first_day) AS first_day, max(x.last_day) AS last_day

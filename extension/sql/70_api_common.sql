@@ -219,21 +219,6 @@ $$;
 COMMENT ON FUNCTION telemetrics.cursor_decode(jsonb, text, text) IS
 	'API helper: the position in an opaque page cursor; raises 22023 for a malformed one';
 
--- Numeric builds (the reference's "^[0-9]+$" builds), as numbers for
--- ordering; NULL for any other build.  Evaluated per row, so it never
--- depends on the order in which a WHERE clause is evaluated (the
--- reference's CAST(build AS INTEGER) next to a regex guard did).  Not
--- STRICT, so that the planner inlines it (a STRICT SQL function whose body
--- is a CASE is called per row instead).
-CREATE FUNCTION telemetrics.build_number(p_build text)
-RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-	SELECT CASE WHEN p_build OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN p_build::bigint END
-$$;
-COMMENT ON FUNCTION telemetrics.build_number(text) IS
-	'a numeric build as a number (NULL when the build is not all digits)';
-
 -- The oldest UTC day telemetrics.records still has a partition for (NULL
 -- when none): rollup rows of earlier days count nothing stored.
 CREATE FUNCTION telemetrics.oldest_partition_day()

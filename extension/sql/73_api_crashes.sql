@@ -31,56 +31,74 @@ DECLARE
 	v_page		integer := telemetrics.api_int(v_params, 'page', 1, 1, 100000);
 	v_size		integer := telemetrics.api_int(v_params, 'page_size', 10, 1, 100);
 	v_from		date := telemetrics.window_start(v_days);
+	v_builds	text[];			-- the columns: the latest numeric builds, or the one build
+	v_others	text[] := '{}';	-- numeric builds with crashes in the window, not among them
+	v_totals	jsonb;
 	v_result	jsonb;
 BEGIN
-	-- one pass over the window: crashes per visible group and build; the
-	-- latest numeric builds are chosen among the builds seen there
-	WITH w AS MATERIALIZED (
-		-- up to 32 days: one ring per group and build
-		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
+	IF v_build = 'overall' THEN
+		-- numeric builds with crash records in the window, newest first
+		SELECT COALESCE(array_agg(build ORDER BY n DESC), '{}') INTO v_builds
+		FROM (SELECT build, telemetrics.build_number(build) AS n
+			  FROM telemetrics.rollup_records_v
+			  WHERE day >= v_from AND classification = ANY (telemetrics.backtrace_classes())
+				AND telemetrics.build_number(build) IS NOT NULL
+			  GROUP BY build HAVING sum(received) > 0) b;
+		v_others := v_builds[v_nbuilds + 1:];
+		v_builds := v_builds[1:v_nbuilds];
+	ELSE
+		v_builds := ARRAY[v_build];
+	END IF;
+
+	-- crashes per visible group in the window, over the columns' builds:
+	-- windows up to 32 days read one ring per group (build * minus the
+	-- numeric builds not shown, or the one build); longer ones the daily
+	-- rollup
+	WITH per AS (
+		SELECT c.guilty_id,
+			   sum(telemetrics.ring_window(c.ring, v_from) * CASE WHEN c.build = '*' OR v_build <> 'overall'
+																	THEN 1 ELSE -1 END) AS total
 		FROM telemetrics.crash_recent_v c
 		WHERE v_days <= 32
-		  AND (v_build = 'overall' OR c.build = v_build)
-		GROUP BY c.guilty_id, c.build
-		HAVING sum(telemetrics.ring_window(c.ring, v_from)) > 0
+		  AND (CASE WHEN v_build = 'overall' THEN c.build = '*' OR c.build = ANY (v_others)
+					ELSE c.build = v_build END)
+		GROUP BY c.guilty_id
 		UNION ALL
-		-- longer windows: the daily rollup
-		SELECT c.guilty_id, c.build, sum(c.crashes)
+		SELECT c.guilty_id, sum(c.crashes)
 		FROM telemetrics.rollup_crashes_v c
-		WHERE v_days > 32 AND c.day >= v_from
-		  AND (v_build = 'overall' OR c.build = v_build)
-		GROUP BY c.guilty_id, c.build
-		HAVING sum(c.crashes) > 0),
-	v AS (
-		SELECT w.* FROM w JOIN telemetrics.guilty g ON g.id = w.guilty_id AND NOT g.hidden),
-	b AS (
-		SELECT v.build, max(v.crashes) AS max,
-			   row_number() OVER (ORDER BY telemetrics.build_number(v.build) DESC NULLS LAST, v.build) AS ord
-		FROM v
-		WHERE v_build <> 'overall' OR telemetrics.build_number(v.build) IS NOT NULL
-		GROUP BY v.build
-		ORDER BY ord
-		LIMIT CASE WHEN v_build = 'overall' THEN v_nbuilds ELSE 1 END),
-	t AS (
-		SELECT v.guilty_id, sum(v.crashes) AS total, jsonb_object_agg(v.build, v.crashes) AS per_build
-		FROM v JOIN b ON b.build = v.build
-		GROUP BY v.guilty_id),
-	ranked AS (
-		SELECT t.*, row_number() OVER (ORDER BY t.total DESC, t.guilty_id) AS rank,
+		WHERE v_days > 32 AND c.day >= v_from AND c.build = ANY (v_builds)
+		GROUP BY c.guilty_id),
+	ranked AS MATERIALIZED (
+		SELECT p.guilty_id, p.total, row_number() OVER (ORDER BY p.total DESC, p.guilty_id) AS rank,
 			   count(*) OVER () AS n
-		FROM t),
-	page AS (
+		FROM per p JOIN telemetrics.guilty g ON g.id = p.guilty_id AND NOT g.hidden
+		WHERE p.total > 0),
+	page AS MATERIALIZED (
 		SELECT r.*, g.function, g.module, g.comment
 		FROM ranked r JOIN telemetrics.guilty g ON g.id = r.guilty_id
-		WHERE r.rank > (v_page - 1) * v_size AND r.rank <= v_page * v_size)
+		WHERE r.rank > (v_page - 1) * v_size AND r.rank <= v_page * v_size),
+	-- per-build counts of the page's groups only
+	cells AS (
+		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
+		FROM telemetrics.crash_recent_v c
+		WHERE v_days <= 32 AND c.build = ANY (v_builds)
+		  AND c.guilty_id IN (SELECT guilty_id FROM page)
+		GROUP BY c.guilty_id, c.build
+		UNION ALL
+		SELECT c.guilty_id, c.build, sum(c.crashes)
+		FROM telemetrics.rollup_crashes_v c
+		WHERE v_days > 32 AND c.day >= v_from AND c.build = ANY (v_builds)
+		  AND c.guilty_id IN (SELECT guilty_id FROM page)
+		GROUP BY c.guilty_id, c.build),
+	nz AS (SELECT * FROM cells WHERE crashes > 0)
 	SELECT jsonb_build_object(
 		'days', v_days,
 		'build', v_build,
-		'builds', CASE WHEN v_build = 'overall'
-					   THEN COALESCE((SELECT jsonb_agg(jsonb_build_object('build', b.build, 'max', b.max)
-													   ORDER BY b.ord) FROM b), '[]')
-					   ELSE jsonb_build_array(jsonb_build_object('build', v_build,
-															 'max', COALESCE((SELECT max FROM b), 0))) END,
+		'builds', COALESCE((
+			SELECT jsonb_agg(jsonb_build_object('build', b.build,
+												'max', COALESCE((SELECT max(crashes) FROM nz WHERE nz.build = b.build), 0))
+							 ORDER BY b.ord)
+			FROM unnest(v_builds) WITH ORDINALITY b(build, ord)), '[]'),
 		'total_guilties', COALESCE((SELECT max(n) FROM ranked), 0),
 		'page', v_page,
 		'page_size', v_size,
@@ -89,7 +107,9 @@ BEGIN
 			SELECT jsonb_agg(jsonb_build_object(
 					'rank', p.rank, 'guilty_id', p.guilty_id, 'function', p.function,
 					'module', p.module, 'comment', p.comment, 'total', p.total,
-					'builds', p.per_build) ORDER BY p.rank)
+					'builds', COALESCE((SELECT jsonb_object_agg(nz.build, nz.crashes) FROM nz
+										WHERE nz.guilty_id = p.guilty_id), '{}'))
+					ORDER BY p.rank)
 			FROM page p), '[]'))
 	INTO v_result;
 	RETURN v_result;
@@ -97,7 +117,8 @@ END
 $$;
 COMMENT ON FUNCTION telemetrics_api.top_crashes(jsonb) IS
 	'GET /api/crashes: guilty groups with the most crashes in the last days days over the latest builds numeric builds '
-	'(build=overall), or on one build (build=<build>), hidden groups excluded, in pages of page_size';
+	'(build=overall), or on one build (build=<build>), hidden groups excluded, in pages of page_size; '
+	'builds[].max is the largest count on the build among the page''s groups';
 
 -- A guilty group as the API shows it; P0002 if there is none.
 CREATE FUNCTION telemetrics.api_guilty(p_id bigint)
