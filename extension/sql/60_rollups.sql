@@ -236,6 +236,19 @@ COMMENT ON TABLE telemetrics.guilty_builds IS
 	'crashes and distinct machines per guilty group x build since installation (kept by compact_rollups from crash_machines)';
 COMMENT ON COLUMN telemetrics.guilty_builds.machines IS 'machines with at least one crash of the group on the build';
 
+-- The first numeric build each guilty group has crashes on (NULL: none),
+-- recomputed by compact_rollups() for the groups it touches: "new in
+-- build" reads it through an index.
+CREATE TABLE telemetrics.guilty_first_builds (
+	guilty_id		integer		NOT NULL,
+	first_build		bigint,
+	CONSTRAINT guilty_first_builds_pkey PRIMARY KEY (guilty_id)
+);
+CREATE INDEX guilty_first_builds_build_idx ON telemetrics.guilty_first_builds (first_build);
+COMMENT ON TABLE telemetrics.guilty_first_builds IS
+	'the lowest numeric build each guilty group has crashes on (kept by compact_rollups from guilty_builds)';
+COMMENT ON COLUMN telemetrics.guilty_first_builds.first_build IS 'telemetrics.build_number() of that build; NULL when the group has no crash on a numeric build';
+
 -- MCE records (org.clearlinux/mce/* except thermal) per ISO week, machine,
 -- build, class, status and bank (mce_status and mce_bank from the
 -- classification trigger).
@@ -526,7 +539,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_n bigint;
+	v_n			bigint;
+	v_touched	integer[];
 BEGIN
 	IF p_wait THEN
 		PERFORM pg_advisory_xact_lock(hashtext('telemetrics.compact_rollups'));
@@ -626,7 +640,8 @@ BEGIN
 			SET crashes = t.crashes + excluded.crashes,
 				machines = t.machines + excluded.machines,
 				first_day = least(t.first_day, excluded.first_day),
-				last_day = greatest(t.last_day, excluded.last_day)),
+				last_day = greatest(t.last_day, excluded.last_day)
+		RETURNING t.guilty_id),
 	u_mce AS (
 		INSERT INTO telemetrics.rollup_mce AS t
 		SELECT x.week, x.machine_id, x.build, x.classification, x.status, x.bank, sum(x.records)
@@ -664,7 +679,18 @@ BEGIN
 		FROM d, unnest(d.pop_last) x
 		GROUP BY x.external, x.last_day
 		ON CONFLICT (external, last_day) DO UPDATE SET machines = t.machines + excluded.machines)
-	SELECT count(*) INTO v_n FROM d;
+	SELECT (SELECT count(*) FROM d), (SELECT array_agg(DISTINCT guilty_id) FROM u_guilty_builds)
+	INTO v_n, v_touched;
+
+	-- the first numeric build of the groups whose counts changed
+	IF v_touched IS NOT NULL THEN
+		INSERT INTO telemetrics.guilty_first_builds AS t (guilty_id, first_build)
+		SELECT g.id, (SELECT min(telemetrics.build_number(b.build)) FROM telemetrics.guilty_builds b
+					  WHERE b.guilty_id = g.id AND b.crashes > 0)
+		FROM unnest(v_touched) g(id)
+		ON CONFLICT (guilty_id) DO UPDATE SET first_build = excluded.first_build
+		WHERE t.first_build IS DISTINCT FROM excluded.first_build;
+	END IF;
 	RETURN v_n;
 END
 $$;
@@ -984,6 +1010,7 @@ SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_builds', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_first_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_mce', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_thermal', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.machine_builds', '');

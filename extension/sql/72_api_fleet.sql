@@ -63,18 +63,20 @@ BEGIN
 		WHERE v_days IS NULL AND dimension <> 'os_build'
 		GROUP BY dimension, value
 		UNION ALL
-		SELECT x.dimension, x.value, sum(x.n)
-		FROM (SELECT r.classification, r.severity::text AS severity, r.arch, r.system_name,
-					 CASE WHEN r.external THEN 'external' ELSE 'internal' END AS source,
-					 r.received AS n
-			  FROM telemetrics.rollup_records_v r
-			  WHERE v_days IS NOT NULL AND r.day >= telemetrics.window_start(v_days)) s
-		CROSS JOIN LATERAL (VALUES ('classification', s.classification, s.n),
-								   ('severity', s.severity, s.n),
-								   ('arch', s.arch, s.n),
-								   ('os', s.system_name, s.n),
-								   ('source', s.source, s.n)) x(dimension, value, n)
-		GROUP BY x.dimension, x.value
+		SELECT CASE WHEN GROUPING(r.classification) = 0 THEN 'classification'
+					WHEN GROUPING(r.severity) = 0 THEN 'severity'
+					WHEN GROUPING(r.arch) = 0 THEN 'arch'
+					WHEN GROUPING(r.system_name) = 0 THEN 'os'
+					ELSE 'source' END,
+			   CASE WHEN GROUPING(r.classification) = 0 THEN r.classification
+					WHEN GROUPING(r.severity) = 0 THEN r.severity::text
+					WHEN GROUPING(r.arch) = 0 THEN r.arch
+					WHEN GROUPING(r.system_name) = 0 THEN r.system_name
+					WHEN r.external THEN 'external' ELSE 'internal' END,
+			   sum(r.received)
+		FROM telemetrics.rollup_records_v r
+		WHERE v_days IS NOT NULL AND r.day >= telemetrics.window_start(v_days)
+		GROUP BY GROUPING SETS ((r.classification), (r.severity), (r.arch), (r.system_name), (r.external))
 		UNION ALL
 		SELECT 'platform', p.host_type, sum(p.received)
 		FROM telemetrics.rollup_platforms_v p

@@ -276,6 +276,26 @@ COMMENT ON FUNCTION telemetrics_api.crash_rate(jsonb) IS
 	'GET /api/crashes/rate: crashes (records of the backtrace classes) per 1000 machines active on the build, '
 	'in the last days days, for the latest builds numeric builds with active machines';
 
+-- The builds guilty groups have crashes on (a loose index scan of
+-- guilty_builds, plus the pending deltas).
+CREATE FUNCTION telemetrics.crash_build_list()
+RETURNS text[]
+LANGUAGE sql STABLE
+AS $$
+	WITH RECURSIVE b(build) AS (
+		SELECT pg_catalog.min(build) FROM telemetrics.guilty_builds
+		UNION ALL
+		SELECT (SELECT pg_catalog.min(g.build) FROM telemetrics.guilty_builds g
+				WHERE g.build OPERATOR(pg_catalog.>) b.build)
+		FROM b WHERE b.build IS NOT NULL)
+	SELECT COALESCE(pg_catalog.array_agg(DISTINCT x.build), '{}')
+	FROM (SELECT build FROM b WHERE build IS NOT NULL
+		  UNION ALL
+		  SELECT c.build FROM telemetrics.rollup_deltas d, pg_catalog.unnest(d.crash_machines) c) x
+$$;
+COMMENT ON FUNCTION telemetrics.crash_build_list() IS
+	'the builds with crashes of a guilty group (all time)';
+
 CREATE FUNCTION telemetrics_api.list_new_guilties(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -286,53 +306,57 @@ DECLARE
 	v_build		text := telemetrics.api_text(v_params, 'build');
 	v_page		integer := telemetrics.api_int(v_params, 'page', 1, 1, 100000);
 	v_size		integer := telemetrics.api_int(v_params, 'page_size', 20, 1, 100);
+	v_builds	text[] := telemetrics.crash_build_list();
 	v_number	bigint;
 	v_previous	text;
 	v_result	jsonb;
 BEGIN
 	IF v_build IS NULL THEN
 		-- the latest numeric build with a crash
-		SELECT build INTO v_build
-		FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds_v
-			  WHERE telemetrics.build_number(build) IS NOT NULL) b
-		ORDER BY telemetrics.build_number(build) DESC LIMIT 1;
+		SELECT b INTO v_build FROM unnest(v_builds) b
+		WHERE telemetrics.build_number(b) IS NOT NULL
+		ORDER BY telemetrics.build_number(b) DESC LIMIT 1;
 	END IF;
 	v_number := telemetrics.build_number(v_build);
 	IF v_build IS NOT NULL AND v_number IS NULL THEN
 		RAISE EXCEPTION 'invalid value for parameter "build": expected a numeric build'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	SELECT build INTO v_previous
-	FROM (SELECT DISTINCT build FROM telemetrics.guilty_builds_v
-		  WHERE telemetrics.build_number(build) < v_number) b
-	ORDER BY telemetrics.build_number(build) DESC LIMIT 1;
+	SELECT b INTO v_previous FROM unnest(v_builds) b
+	WHERE telemetrics.build_number(b) < v_number
+	ORDER BY telemetrics.build_number(b) DESC LIMIT 1;
 
-	WITH n AS MATERIALIZED (
+	WITH pending AS MATERIALIZED (
+		-- groups with pending deltas: decided exactly from their builds
+		SELECT DISTINCT x.guilty_id
+		FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x),
+	pending_builds AS (
+		SELECT p.guilty_id, p.build_no
+		FROM (SELECT b.guilty_id, telemetrics.build_number(b.build) AS build_no, b.crashes
+			  FROM telemetrics.guilty_builds b
+			  WHERE b.guilty_id IN (SELECT guilty_id FROM pending)
+			  UNION ALL
+			  SELECT x.guilty_id, telemetrics.build_number(x.build), x.crashes
+			  FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x) p
+		WHERE p.build_no IS NOT NULL
+		GROUP BY p.guilty_id, p.build_no
+		HAVING sum(p.crashes) > 0),
+	candidates AS (
+		SELECT f.guilty_id FROM telemetrics.guilty_first_builds f
+		WHERE f.first_build = v_number AND f.guilty_id NOT IN (SELECT guilty_id FROM pending)
+		UNION ALL
+		SELECT guilty_id FROM pending_builds GROUP BY guilty_id HAVING min(build_no) = v_number),
+	n AS (
 		SELECT gb.guilty_id, sum(gb.crashes) AS crashes, sum(gb.machines) AS machines,
 			   min(gb.first_day) AS first_day
 		FROM telemetrics.guilty_builds_v gb
-		WHERE gb.build = v_build
+		WHERE gb.build = v_build AND gb.guilty_id IN (SELECT guilty_id FROM candidates)
 		GROUP BY gb.guilty_id
 		HAVING sum(gb.crashes) > 0),
-	-- groups with crashes on an earlier build: the rollup table (one index
-	-- probe per group), and the pending deltas (added up once)
-	earlier_pending AS MATERIALIZED (
-		SELECT x.guilty_id
-		FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x
-		WHERE telemetrics.build_number(x.build) < v_number
-		GROUP BY x.guilty_id, x.build
-		HAVING sum(x.crashes) > 0),
-	fresh AS (
-		SELECT n.* FROM n
-		WHERE NOT EXISTS (
-				SELECT FROM telemetrics.guilty_builds o
-				WHERE o.guilty_id = n.guilty_id AND o.crashes > 0
-				  AND telemetrics.build_number(o.build) < v_number)
-		  AND NOT EXISTS (SELECT FROM earlier_pending e WHERE e.guilty_id = n.guilty_id)),
 	ranked AS (
-		SELECT f.*, row_number() OVER (ORDER BY f.crashes DESC, f.guilty_id) AS rank,
+		SELECT n.*, row_number() OVER (ORDER BY n.crashes DESC, n.guilty_id) AS rank,
 			   count(*) OVER () AS total
-		FROM fresh f)
+		FROM n)
 	SELECT jsonb_build_object(
 		'build', v_build,
 		'previous_build', v_previous,
