@@ -66,7 +66,7 @@ BEGIN
 		classification, severity, build, kernel_version, record_version, payload_version,
 		system_name, board_name, cpu_model, bios_version, event_id, external, payload)
 	SELECT nextval('telemetrics.records_id_seq'), x.ts, x.ts - interval '2 minutes',
-		   md5('machine' || x.m), 'Vendor' || (x.m % 23) || '|Product ' || ((x.m * 7) % 400) || '|1.' || (x.m % 3),
+		   md5('machine' || x.m), 'Vendor' || ((x.m * 7919) % 2000 % 23) || '|Product ' || ((x.m * 7919) % 2000) || '|1.0',
 		   CASE WHEN x.m % 33 = 0 THEN 'aarch64' ELSE 'x86_64' END,
 		   c.cls, c.sev,
 		   CASE WHEN x.m % 20 = 0 THEN '12.' || (p_day_index / 10)
@@ -140,7 +140,7 @@ LANGUAGE sql AS $$
 	SELECT b, array_agg(jsonb_build_object(
 				'record_format_version', '3', 'classification', cls, 'severity', sev::text,
 				'machine_id', md5('machine' || m), 'creation_timestamp', '1800000000',
-				'arch', 'x86_64', 'host_type', 'Vendor' || (m % 23) || '|Product ' || ((m * 7) % 400) || '|1.0',
+				'arch', 'x86_64', 'host_type', 'Vendor' || ((m * 7919) % 2000 % 23) || '|Product ' || ((m * 7919) % 2000) || '|1.0',
 				'build', '31100', 'kernel_version', '6.1.0-1.native', 'payload_format_version', '1',
 				'system_name', 'clear-linux-os', 'board_name', 'board', 'cpu_model', 'cpu',
 				'bios_version', 'bios', 'x_clr_external', 'true') ORDER BY i),

@@ -30,6 +30,12 @@ SELECT telemetrics_api.list_builds('{"days": "1", "all": "true"}');
 SELECT jsonb_pretty(telemetrics_api.get_stats('{}'));
 SELECT key, value FROM jsonb_each(telemetrics_api.get_stats('{"days": "2"}')) ORDER BY key;
 
+-- the top values of each dimension, and what the others add up to
+SELECT x->'platform' AS platform, x->'severity' AS severity, x->'others' AS others
+FROM telemetrics_api.get_stats('{"top": "1"}') x;
+SELECT x->'platform' AS platform, x->'others'->'platform' AS others
+FROM telemetrics_api.get_stats('{"top": "2", "days": "2"}') x;
+
 -- purged records still count (history)
 CREATE TEMP TABLE builds_before AS SELECT telemetrics_api.list_builds('{}') AS b;
 DELETE FROM telemetrics.records;
@@ -42,6 +48,7 @@ SELECT telemetrics_api.list_builds('{"days": "0"}');
 SELECT telemetrics_api.list_builds('{"all": "yes"}');
 SELECT telemetrics_api.get_stats('{"days": "x"}');
 SELECT telemetrics_api.get_stats('{"build": "100"}');
+SELECT telemetrics_api.get_stats('{"top": "0"}');
 
 \c contrib_regression
 DROP DATABASE regress_tm_builds_stats;

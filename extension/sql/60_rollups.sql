@@ -152,6 +152,17 @@ COMMENT ON TABLE telemetrics.rollup_platforms IS
 	'records received per UTC day x platform (Host-Type)';
 COMMENT ON COLUMN telemetrics.rollup_platforms.received IS 'records received (history)';
 
+-- The records of the last 32 days per platform, as one ring of daily
+-- counts (see crash_recent): stats windows read one row per platform.
+CREATE TABLE telemetrics.platform_recent (
+	host_type		text		COLLATE "C" NOT NULL,
+	ring			bigint[]	NOT NULL,
+	CONSTRAINT platform_recent_pkey PRIMARY KEY (host_type)
+);
+COMMENT ON TABLE telemetrics.platform_recent IS
+	'records received in the last 32 days per platform (Host-Type), as a ring of daily counts (telemetrics.ring_window)';
+COMMENT ON COLUMN telemetrics.platform_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
+
 -- All-time totals per single dimension, so that all-time views (builds,
 -- stats, the filter choices) read a few hundred rows however long the
 -- history is.
@@ -394,6 +405,14 @@ CREATE VIEW telemetrics.rollup_platforms_v AS
 COMMENT ON VIEW telemetrics.rollup_platforms_v IS
 	'rollup_platforms plus pending deltas (several rows per key: add them up)';
 
+CREATE VIEW telemetrics.platform_recent_v AS
+	SELECT host_type, ring FROM telemetrics.platform_recent
+	UNION ALL
+	SELECT x.host_type, telemetrics.ring_of(x.day, x.received)
+	FROM telemetrics.rollup_deltas d, unnest(d.platforms) x;
+COMMENT ON VIEW telemetrics.platform_recent_v IS
+	'platform_recent plus pending deltas (several rows per key: add up their ring_window)';
+
 CREATE VIEW telemetrics.rollup_totals_v AS
 	SELECT dimension, value, detail, received FROM telemetrics.rollup_totals
 	UNION ALL
@@ -561,13 +580,20 @@ BEGIN
 		ON CONFLICT (day, build, classification, severity, system_name, external, arch)
 		DO UPDATE SET received = t.received + excluded.received, stored = t.stored + excluded.stored),
 	plat AS (
-		SELECT x.day, x.host_type, sum(x.received) AS received
+		SELECT x.day, x.host_type, sum(x.received)::bigint AS received
 		FROM d, unnest(d.platforms) x
 		GROUP BY x.day, x.host_type),
 	u_plat AS (
 		INSERT INTO telemetrics.rollup_platforms AS t
 		SELECT * FROM plat
 		ON CONFLICT (day, host_type) DO UPDATE SET received = t.received + excluded.received),
+	u_plat_recent AS (
+		INSERT INTO telemetrics.platform_recent AS t
+		SELECT p.host_type, telemetrics.ring_merge_agg(telemetrics.ring_of(p.day, p.received))
+		FROM plat p
+		WHERE p.day > (now() AT TIME ZONE 'UTC')::date - 32
+		GROUP BY p.host_type
+		ON CONFLICT (host_type) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	u_tot AS (
 		INSERT INTO telemetrics.rollup_totals AS t (dimension, value, detail, received)
 		SELECT g.dimension, g.value, g.detail, g.n
@@ -1005,6 +1031,7 @@ CREATE TRIGGER records_rollup_truncate
 -- still stored.
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_records', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_platforms', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.platform_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');

@@ -249,7 +249,8 @@ COMMENT ON FUNCTION telemetrics.purge() IS
 
 -- The daily job: partitions ahead, the purge, the compaction of the
 -- rollup deltas, the removal of crash_machines rows a reclassification
--- took to zero and of crash_recent rows with no crash in 32 days.
+-- took to zero and of crash_recent and platform_recent rows with nothing
+-- in 32 days.
 CREATE FUNCTION telemetrics.maintenance()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -264,6 +265,8 @@ BEGIN
 	v_compacted := telemetrics.compact_rollups(true);
 	DELETE FROM telemetrics.crash_machines WHERE crashes <= 0;
 	DELETE FROM telemetrics.crash_recent
+	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
+	DELETE FROM telemetrics.platform_recent
 	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('day', p.day, 'action', p.action, 'records', p.records)
 							  ORDER BY p.day), '[]')

@@ -53,16 +53,20 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days']);
+	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days', 'top']);
 	v_days		integer := telemetrics.api_int(v_params, 'days', NULL, 1, 3660);
+	v_top		integer := telemetrics.api_int(v_params, 'top', 50, 1, 1000);
+	v_from		date := telemetrics.window_start(v_days);
 	v_result	jsonb;
 BEGIN
-	WITH d AS (
+	WITH d AS MATERIALIZED (
+		-- all time
 		SELECT dimension, value, sum(received) AS records
 		FROM telemetrics.rollup_totals_v
 		WHERE v_days IS NULL AND dimension <> 'os_build'
 		GROUP BY dimension, value
 		UNION ALL
+		-- a window: one pass with grouping sets over the daily rollup
 		SELECT CASE WHEN GROUPING(r.classification) = 0 THEN 'classification'
 					WHEN GROUPING(r.severity) = 0 THEN 'severity'
 					WHEN GROUPING(r.arch) = 0 THEN 'arch'
@@ -75,33 +79,49 @@ BEGIN
 					WHEN r.external THEN 'external' ELSE 'internal' END,
 			   sum(r.received)
 		FROM telemetrics.rollup_records_v r
-		WHERE v_days IS NOT NULL AND r.day >= telemetrics.window_start(v_days)
+		WHERE v_days IS NOT NULL AND r.day >= v_from
 		GROUP BY GROUPING SETS ((r.classification), (r.severity), (r.arch), (r.system_name), (r.external))
+		UNION ALL
+		-- platforms: one ring per platform up to 32 days, else the daily rollup
+		SELECT 'platform', p.host_type, sum(telemetrics.ring_window(p.ring, v_from))
+		FROM telemetrics.platform_recent_v p
+		WHERE v_days <= 32
+		GROUP BY p.host_type
 		UNION ALL
 		SELECT 'platform', p.host_type, sum(p.received)
 		FROM telemetrics.rollup_platforms_v p
-		WHERE v_days IS NOT NULL AND p.day >= telemetrics.window_start(v_days)
+		WHERE v_days > 32 AND p.day >= v_from
 		GROUP BY p.host_type),
+	ranked AS (
+		SELECT dimension, value, records,
+			   row_number() OVER (PARTITION BY dimension ORDER BY records DESC, value) AS rank
+		FROM d WHERE records > 0),
 	g AS (
-		SELECT dimension, jsonb_agg(jsonb_build_object('value', value, 'records', records)
-									ORDER BY records DESC, value) AS items
-		FROM d WHERE records > 0 GROUP BY dimension)
+		SELECT dimension,
+			   jsonb_agg(jsonb_build_object('value', value, 'records', records) ORDER BY rank)
+				   FILTER (WHERE rank <= v_top) AS items,
+			   count(*) AS n,
+			   COALESCE(sum(records) FILTER (WHERE rank > v_top), 0) AS others
+		FROM ranked GROUP BY dimension)
 	SELECT jsonb_build_object(
 		'days', v_days,
+		'top', v_top,
 		'total', COALESCE((SELECT sum(records) FROM d WHERE dimension = 'source'), 0),
 		'classification', COALESCE((SELECT items FROM g WHERE dimension = 'classification'), '[]'),
 		'severity', COALESCE((SELECT items FROM g WHERE dimension = 'severity'), '[]'),
 		'arch', COALESCE((SELECT items FROM g WHERE dimension = 'arch'), '[]'),
 		'platform', COALESCE((SELECT items FROM g WHERE dimension = 'platform'), '[]'),
 		'os', COALESCE((SELECT items FROM g WHERE dimension = 'os'), '[]'),
-		'source', COALESCE((SELECT items FROM g WHERE dimension = 'source'), '[]'))
+		'source', COALESCE((SELECT items FROM g WHERE dimension = 'source'), '[]'),
+		'others', COALESCE((SELECT jsonb_object_agg(dimension, jsonb_build_object('values', n - v_top, 'records', others))
+							FROM g WHERE n > v_top), '{}'))
 	INTO v_result;
 	RETURN v_result;
 END
 $$;
 COMMENT ON FUNCTION telemetrics_api.get_stats(jsonb) IS
 	'GET /api/stats: records received per classification, severity, arch, platform, OS and source, '
-	'most first, all time or the last days days';
+	'most first (the top values of each, and what the others add up to), all time or the last days days';
 
 CREATE FUNCTION telemetrics_api.get_population(p_params jsonb)
 RETURNS jsonb
