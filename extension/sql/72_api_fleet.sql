@@ -63,7 +63,7 @@ BEGIN
 		-- all time
 		SELECT dimension, value, sum(received) AS records
 		FROM telemetrics.rollup_totals_v
-		WHERE v_days IS NULL AND dimension <> 'os_build'
+		WHERE v_days IS NULL AND dimension NOT IN ('os_build', 'build')
 		GROUP BY dimension, value
 		UNION ALL
 		-- a window: one pass with grouping sets over the daily rollup
