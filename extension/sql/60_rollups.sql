@@ -114,7 +114,8 @@ COMMENT ON FUNCTION telemetrics.ring_last_day(bigint[]) IS
 
 -- ----------------------------------------------------------------------
 -- Rollup tables (one row per key; written only by compact_rollups() and
--- the purge)
+-- the purge).  fillfactor 70 leaves room on each page, so that the
+-- compaction's updates stay HOT (no index update).
 -- ----------------------------------------------------------------------
 
 -- Records per UTC day and per the dimensions the record views filter and
@@ -133,7 +134,7 @@ CREATE TABLE telemetrics.rollup_records (
 	stored			bigint		NOT NULL,
 	CONSTRAINT rollup_records_pkey PRIMARY KEY
 		(day, build, classification, severity, system_name, external, arch)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_records IS
 	'records per UTC day x build x classification x severity x OS x source x arch';
 COMMENT ON COLUMN telemetrics.rollup_records.system_name IS 'System-Name; empty for records without one';
@@ -147,7 +148,7 @@ CREATE TABLE telemetrics.rollup_platforms (
 	host_type		text		COLLATE "C" NOT NULL,
 	received		bigint		NOT NULL,
 	CONSTRAINT rollup_platforms_pkey PRIMARY KEY (day, host_type)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_platforms IS
 	'records received per UTC day x platform (Host-Type)';
 COMMENT ON COLUMN telemetrics.rollup_platforms.received IS 'records received (history)';
@@ -158,7 +159,7 @@ CREATE TABLE telemetrics.platform_recent (
 	host_type		text		COLLATE "C" NOT NULL,
 	ring			bigint[]	NOT NULL,
 	CONSTRAINT platform_recent_pkey PRIMARY KEY (host_type)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.platform_recent IS
 	'records received in the last 32 days per platform (Host-Type), as a ring of daily counts (telemetrics.ring_window)';
 COMMENT ON COLUMN telemetrics.platform_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
@@ -174,7 +175,7 @@ CREATE TABLE telemetrics.rollup_totals (
 	CONSTRAINT rollup_totals_pkey PRIMARY KEY (dimension, value, detail),
 	CONSTRAINT rollup_totals_dimension_check CHECK (dimension IN
 		('build', 'classification', 'severity', 'arch', 'platform', 'os', 'source', 'os_build'))
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_totals IS
 	'records received since installation per build, classification, severity, arch, platform, OS, source, and OS x build';
 COMMENT ON COLUMN telemetrics.rollup_totals.dimension IS
@@ -192,7 +193,7 @@ CREATE TABLE telemetrics.rollup_crashes (
 	build			text		COLLATE "C" NOT NULL,
 	crashes			bigint		NOT NULL,
 	CONSTRAINT rollup_crashes_pkey PRIMARY KEY (day, guilty_id, build)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_crashes IS
 	'crashes per UTC day x guilty group x build (reclassification moves them)';
 
@@ -207,7 +208,7 @@ CREATE TABLE telemetrics.crash_recent (
 	guilty_id		integer		NOT NULL,
 	ring			bigint[]	NOT NULL,
 	CONSTRAINT crash_recent_pkey PRIMARY KEY (build, guilty_id)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.crash_recent IS
 	'crashes of the last 32 days per build (* = all numeric builds) x guilty group, as a ring of daily counts (telemetrics.ring_window)';
 COMMENT ON COLUMN telemetrics.crash_recent.build IS 'a build, or * for the sum over the numeric builds';
@@ -224,7 +225,7 @@ CREATE TABLE telemetrics.crash_machines (
 	first_day		date		NOT NULL,
 	last_day		date		NOT NULL,
 	CONSTRAINT crash_machines_pkey PRIMARY KEY (guilty_id, build, machine_id)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX crash_machines_build_idx ON telemetrics.crash_machines (build, guilty_id);
 COMMENT ON TABLE telemetrics.crash_machines IS
 	'crashes per guilty group x build x machine since installation (reclassification moves them; rows at 0 are removed by the maintenance job)';
@@ -241,7 +242,7 @@ CREATE TABLE telemetrics.guilty_builds (
 	first_day		date		NOT NULL,
 	last_day		date		NOT NULL,
 	CONSTRAINT guilty_builds_pkey PRIMARY KEY (guilty_id, build)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX guilty_builds_build_idx ON telemetrics.guilty_builds (build, guilty_id);
 COMMENT ON TABLE telemetrics.guilty_builds IS
 	'crashes and distinct machines per guilty group x build since installation (kept by compact_rollups from crash_machines)';
@@ -254,7 +255,7 @@ CREATE TABLE telemetrics.guilty_first_builds (
 	guilty_id		integer		NOT NULL,
 	first_build		bigint,
 	CONSTRAINT guilty_first_builds_pkey PRIMARY KEY (guilty_id)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX guilty_first_builds_build_idx ON telemetrics.guilty_first_builds (first_build);
 COMMENT ON TABLE telemetrics.guilty_first_builds IS
 	'the lowest numeric build each guilty group has crashes on (kept by compact_rollups from guilty_builds)';
@@ -273,7 +274,7 @@ CREATE TABLE telemetrics.rollup_mce (
 	records			bigint		NOT NULL,
 	CONSTRAINT rollup_mce_pkey PRIMARY KEY
 		(week, machine_id, build, classification, status, bank)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_mce IS
 	'MCE records (org.clearlinux/mce/* but thermal) per ISO week x machine x build x class x status x bank';
 COMMENT ON COLUMN telemetrics.rollup_mce.status IS 'last 8 hex digits of the MCE status (records.mce_status); empty when none was found';
@@ -285,7 +286,7 @@ CREATE TABLE telemetrics.rollup_thermal (
 	machine_id		text		COLLATE "C" NOT NULL,
 	records			bigint		NOT NULL,
 	CONSTRAINT rollup_thermal_pkey PRIMARY KEY (week, machine_id)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_thermal IS
 	'thermal records (org.clearlinux/mce/thermal) per ISO week (its Monday) x machine';
 
@@ -299,7 +300,7 @@ CREATE TABLE telemetrics.machine_builds (
 	last_day		date		NOT NULL,
 	prev_day		date,
 	CONSTRAINT machine_builds_pkey PRIMARY KEY (build, machine_id, external)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.machine_builds IS
 	'every (build, machine, source) ever seen, with the first and last UTC day it sent a record';
 COMMENT ON COLUMN telemetrics.machine_builds.prev_day IS 'last_day before its latest change (used by the trigger)';
@@ -311,7 +312,7 @@ CREATE TABLE telemetrics.machine_activity (
 	last_day		date		NOT NULL,
 	prev_day		date,
 	CONSTRAINT machine_activity_pkey PRIMARY KEY (machine_id, external)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.machine_activity IS
 	'every (machine, source) ever seen, with the first and last UTC day it sent a record';
 COMMENT ON COLUMN telemetrics.machine_activity.prev_day IS 'last_day before its latest change (used by the trigger)';
@@ -322,7 +323,7 @@ CREATE TABLE telemetrics.population_build_days (
 	external		boolean		NOT NULL,
 	machines		bigint		NOT NULL,
 	CONSTRAINT population_build_days_pkey PRIMARY KEY (day, build, external)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.population_build_days IS
 	'distinct machines that sent a record from a build on a UTC day';
 
@@ -332,7 +333,7 @@ CREATE TABLE telemetrics.population_build_last (
 	last_day		date		NOT NULL,
 	machines		bigint		NOT NULL,
 	CONSTRAINT population_build_last_pkey PRIMARY KEY (build, external, last_day)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.population_build_last IS
 	'machines per build by the last UTC day they sent a record from it: the machines active in the last N days are the sum over last_day > today - N';
 
@@ -341,7 +342,7 @@ CREATE TABLE telemetrics.population_days (
 	external		boolean		NOT NULL,
 	machines		bigint		NOT NULL,
 	CONSTRAINT population_days_pkey PRIMARY KEY (day, external)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.population_days IS
 	'distinct machines that sent a record on a UTC day';
 
@@ -350,7 +351,7 @@ CREATE TABLE telemetrics.population_last (
 	last_day		date		NOT NULL,
 	machines		bigint		NOT NULL,
 	CONSTRAINT population_last_pkey PRIMARY KEY (external, last_day)
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.population_last IS
 	'machines by the last UTC day they sent any record';
 
@@ -667,7 +668,9 @@ BEGIN
 				machines = t.machines + excluded.machines,
 				first_day = least(t.first_day, excluded.first_day),
 				last_day = greatest(t.last_day, excluded.last_day)
-		RETURNING t.guilty_id),
+		-- a group's first build can only change when one of its (group,
+		-- build) pairs appears (xmax = 0: inserted) or drops to zero
+		RETURNING t.guilty_id, (t.xmax = 0 OR t.crashes <= 0) AS changed),
 	u_mce AS (
 		INSERT INTO telemetrics.rollup_mce AS t
 		SELECT x.week, x.machine_id, x.build, x.classification, x.status, x.bank, sum(x.records)
@@ -705,10 +708,11 @@ BEGIN
 		FROM d, unnest(d.pop_last) x
 		GROUP BY x.external, x.last_day
 		ON CONFLICT (external, last_day) DO UPDATE SET machines = t.machines + excluded.machines)
-	SELECT (SELECT count(*) FROM d), (SELECT array_agg(DISTINCT guilty_id) FROM u_guilty_builds)
+	SELECT (SELECT count(*) FROM d),
+		   (SELECT array_agg(DISTINCT guilty_id) FROM u_guilty_builds WHERE changed)
 	INTO v_n, v_touched;
 
-	-- the first numeric build of the groups whose counts changed
+	-- the first numeric build of the groups whose builds changed
 	IF v_touched IS NOT NULL THEN
 		INSERT INTO telemetrics.guilty_first_builds AS t (guilty_id, first_build)
 		SELECT g.id, (SELECT min(telemetrics.build_number(b.build)) FROM telemetrics.guilty_builds b
@@ -822,19 +826,25 @@ BEGIN
 		v_lo := v_day::timestamp AT TIME ZONE 'UTC';
 		v_hi := (v_day + 1)::timestamp AT TIME ZONE 'UTC';
 
-		WITH seen AS MATERIALIZED (
+		WITH seen AS (
 			SELECT DISTINCT n.build, n.machine_id, n.external
 			FROM new_rows n
 			WHERE n.received_at >= v_lo AND n.received_at < v_hi),
-		up_builds AS (
-			INSERT INTO telemetrics.machine_builds AS m
-				(build, machine_id, external, first_day, last_day, prev_day)
-			SELECT f.build, f.machine_id, f.external, v_day, v_day, NULL
+		-- (build, machine) pairs not yet seen that day; a machine seen that
+		-- day on its build was seen that day, so only these need a look
+		-- at machine_activity
+		fresh AS MATERIALIZED (
+			SELECT f.build, f.machine_id, f.external
 			FROM seen f
 			WHERE NOT EXISTS (
 				SELECT FROM telemetrics.machine_builds m
 				WHERE m.build = f.build AND m.machine_id = f.machine_id
-				  AND m.external = f.external AND m.last_day >= v_day)
+				  AND m.external = f.external AND m.last_day >= v_day)),
+		up_builds AS (
+			INSERT INTO telemetrics.machine_builds AS m
+				(build, machine_id, external, first_day, last_day, prev_day)
+			SELECT f.build, f.machine_id, f.external, v_day, v_day, NULL
+			FROM fresh f
 			ORDER BY f.build, f.machine_id, f.external
 			ON CONFLICT (build, machine_id, external) DO UPDATE
 				SET prev_day = m.last_day, last_day = excluded.last_day
@@ -844,7 +854,7 @@ BEGIN
 			INSERT INTO telemetrics.machine_activity AS m
 				(machine_id, external, first_day, last_day, prev_day)
 			SELECT DISTINCT f.machine_id, f.external, v_day, v_day, NULL::date
-			FROM seen f
+			FROM fresh f
 			WHERE NOT EXISTS (
 				SELECT FROM telemetrics.machine_activity m
 				WHERE m.machine_id = f.machine_id AND m.external = f.external
