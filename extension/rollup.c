@@ -84,20 +84,24 @@ telemetrics_rollup_compact_due(PG_FUNCTION_ARGS)
  *
  * A ring is a one-dimensional bigint[] of RING_LEN elements without NULLs:
  * element 1 is the day (a DateADT) of the last slot, elements 2 ..
- * RING_LEN the counts of the RING_SLOTS days ending on that day, oldest
- * first.  Merging two rings aligns them on the later last day; counts of
- * days that fall out of the window are dropped.  telemetrics.crash_recent
+ * RING_SLOTS + 1 the counts of the RING_SLOTS days ending on that day,
+ * oldest first, and the last element the "retired" count: the sum of the
+ * counts of earlier days.  Merging two rings aligns them on the later last
+ * day; the counts of days that fall out of the window are added to the
+ * retired count, so that slots + retired is always the all-time total.  telemetrics.crash_recent
  * keeps one ring per guilty group and build, so that the crashes of any
  * window of up to RING_SLOTS days are one row per group and build.
  * ----------------------------------------------------------------
  */
 #define RING_SLOTS	32
-#define RING_LEN	(RING_SLOTS + 1)
+#define RING_LEN	(RING_SLOTS + 2)
+#define RING_RETIRED (RING_SLOTS + 1)
 
 PG_FUNCTION_INFO_V1(telemetrics_ring_of);
 PG_FUNCTION_INFO_V1(telemetrics_ring_merge);
 PG_FUNCTION_INFO_V1(telemetrics_ring_window);
 PG_FUNCTION_INFO_V1(telemetrics_ring_last_day);
+PG_FUNCTION_INFO_V1(telemetrics_ring_total);
 
 /* The elements of a ring; raises an error if it is not one. */
 static const int64 *
@@ -142,7 +146,7 @@ telemetrics_ring_of(PG_FUNCTION_ARGS)
 {
 	int64		vals[RING_LEN] = {0};
 
-	vals[0] = PG_GETARG_DATEADT(0);
+	vals[0] = PG_GETARG_DATEADT(0);	/* and nothing retired */
 	vals[RING_SLOTS] = PG_GETARG_INT64(1);
 	PG_RETURN_ARRAYTYPE_P(ring_make(vals));
 }
@@ -169,11 +173,20 @@ telemetrics_ring_merge(PG_FUNCTION_ARGS)
 	a = ring_values(PG_GETARG_ARRAYTYPE_P(0));
 	b = ring_values(PG_GETARG_ARRAYTYPE_P(1));
 	vals[0] = Max(a[0], b[0]);
+	vals[RING_RETIRED] = a[RING_RETIRED] + b[RING_RETIRED];
 	for (s = 1; s <= RING_SLOTS; s++)
 	{
 		int64		day = vals[0] - RING_SLOTS + s;
 
 		vals[s] = ring_get(a, day) + ring_get(b, day);
+	}
+	/* counts of days before the merged window retire */
+	for (s = 1; s <= RING_SLOTS; s++)
+	{
+		if (a[0] - RING_SLOTS + s <= vals[0] - RING_SLOTS)
+			vals[RING_RETIRED] += a[s];
+		if (b[0] - RING_SLOTS + s <= vals[0] - RING_SLOTS)
+			vals[RING_RETIRED] += b[s];
 	}
 	PG_RETURN_ARRAYTYPE_P(ring_make(vals));
 }
@@ -208,4 +221,20 @@ telemetrics_ring_last_day(PG_FUNCTION_ARGS)
 	const int64 *r = ring_values(PG_GETARG_ARRAYTYPE_P(0));
 
 	PG_RETURN_DATEADT((DateADT) r[0]);
+}
+
+/*
+ * telemetrics.ring_total(r bigint[]) -> bigint
+ *		All the counts ever added: the slots and the retired count.
+ */
+Datum
+telemetrics_ring_total(PG_FUNCTION_ARGS)
+{
+	const int64 *r = ring_values(PG_GETARG_ARRAYTYPE_P(0));
+	int64		sum = r[RING_RETIRED];
+	int			s;
+
+	for (s = 1; s <= RING_SLOTS; s++)
+		sum += r[s];
+	PG_RETURN_INT64(sum);
 }

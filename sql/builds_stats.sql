@@ -36,6 +36,12 @@ FROM telemetrics_api.get_stats('{"top": "1"}') x;
 SELECT x->'platform' AS platform, x->'others'->'platform' AS others
 FROM telemetrics_api.get_stats('{"top": "2", "days": "2"}') x;
 
+-- windows over 32 days: the daily platform counts the maintenance copies
+-- from the rings, plus the days since
+SELECT telemetrics.fill_platform_days() > 0 AS filled;
+SELECT telemetrics.fill_platform_days() AS filled_again;
+SELECT x->'platform' AS platform, x->'total' AS total FROM telemetrics_api.get_stats('{"days": "40"}') x;
+
 -- purged records still count (history)
 CREATE TEMP TABLE builds_before AS SELECT telemetrics_api.list_builds('{}') AS b;
 DELETE FROM telemetrics.records;

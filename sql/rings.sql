@@ -1,6 +1,6 @@
--- Rings of daily counts (rollup.c): the last day, then the counts of the
--- 32 days ending on it; what telemetrics.crash_recent keeps per guilty
--- group and build for the top-crash windows.
+-- Rings of daily counts (rollup.c): the last day, the counts of the 32
+-- days ending on it, and the retired count of earlier days; what
+-- telemetrics.crash_recent and platform_recent keep per key.
 \set VERBOSITY terse
 
 SELECT telemetrics.ring_last_day(r) AS last_day, array_length(r, 1) AS elements, r[33] AS last, r[32] AS before
@@ -15,6 +15,14 @@ SELECT telemetrics.ring_window(telemetrics.ring_merge(telemetrics.ring_of(date '
 													  telemetrics.ring_of(date '2024-03-10', 1)), date '2000-01-01') AS old_day_dropped;
 SELECT telemetrics.ring_window(telemetrics.ring_merge(telemetrics.ring_of(date '2024-02-08', 7),
 													  telemetrics.ring_of(date '2024-03-10', 1)), date '2000-01-01') AS day_31_before_kept;
+-- days that leave the 32 retire: ring_total keeps counting them
+SELECT telemetrics.ring_total(m) AS total, telemetrics.ring_window(m, date '2000-01-01') AS in_window,
+	   m[34] AS retired
+FROM telemetrics.ring_merge(telemetrics.ring_merge(telemetrics.ring_of(date '2024-01-01', 7),
+												   telemetrics.ring_of(date '2024-01-02', 2)),
+							telemetrics.ring_of(date '2024-03-10', 1)) m;
+SELECT telemetrics.ring_total(telemetrics.ring_merge(m, telemetrics.ring_of(date '2024-06-01', 1))) AS total_later
+FROM telemetrics.ring_merge(telemetrics.ring_of(date '2024-01-01', 7), telemetrics.ring_of(date '2024-03-10', 1)) m;
 -- NULL is an empty ring; the aggregate adds up, negative counts too
 SELECT telemetrics.ring_merge(NULL, NULL) IS NULL AS both_null,
 	   telemetrics.ring_window(telemetrics.ring_merge(NULL, telemetrics.ring_of(date '2024-03-10', 3)), date '2024-03-10') AS one_null;

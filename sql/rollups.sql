@@ -39,8 +39,12 @@ SELECT count(*) AS delta_rows, (SELECT count(*) FROM telemetrics.rollup_records)
 FROM telemetrics.rollup_deltas;
 SELECT * FROM pg_temp.rr ORDER BY 1, 2, 3, 4, 5, 6, 7;
 SELECT * FROM pg_temp.tt ORDER BY 1, 2, 3;
-SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, host_type, sum(received) AS received
-FROM telemetrics.rollup_platforms_v GROUP BY 1, 2 ORDER BY 1, 2;
+-- platforms: one ring of daily counts each (today, the last 2 days, all time)
+SELECT host_type,
+	   sum(telemetrics.ring_window(ring, (now() AT TIME ZONE 'UTC')::date)) AS today,
+	   sum(telemetrics.ring_window(ring, (now() AT TIME ZONE 'UTC')::date - 1)) AS two_days,
+	   sum(telemetrics.ring_total(ring)) AS all_time
+FROM telemetrics.platform_recent_v GROUP BY 1 ORDER BY 1;
 SELECT date_trunc('week', (now() AT TIME ZONE 'UTC')::date)::date - week AS weeks_ago_days,
 	   machine_id, sum(records) AS records
 FROM telemetrics.rollup_thermal_v GROUP BY 1, 2 HAVING sum(records) <> 0 ORDER BY 1, 2;

@@ -74,7 +74,8 @@ COMMENT ON FUNCTION telemetrics.build_number(text) IS
 	'a numeric build as a number (NULL when the build is not all digits)';
 
 -- Rings (rollup.c): the daily counts of the last 32 days in one bigint[]
--- of 33 elements (the last day, then the counts, oldest first).
+-- of 34 elements: the last day, the counts (oldest first), and the sum of
+-- the counts of earlier days (retired when they leave the 32 days).
 CREATE FUNCTION telemetrics.ring_of(p_day date, p_n bigint)
 RETURNS bigint[]
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -104,6 +105,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'telemetrics_ring_window';
 COMMENT ON FUNCTION telemetrics.ring_window(bigint[], date) IS
 	'the sum of a ring''s counts from p_from to its last day (exact for windows of at most 32 days ending today)';
+
+CREATE FUNCTION telemetrics.ring_total(p_ring bigint[])
+RETURNS bigint
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_ring_total';
+COMMENT ON FUNCTION telemetrics.ring_total(bigint[]) IS
+	'all the counts ever added to a ring: its 32 days and the retired count of earlier days';
 
 CREATE FUNCTION telemetrics.ring_last_day(p_ring bigint[])
 RETURNS date
@@ -141,8 +149,10 @@ COMMENT ON COLUMN telemetrics.rollup_records.system_name IS 'System-Name; empty 
 COMMENT ON COLUMN telemetrics.rollup_records.received IS 'records received (history: deletes do not lower it)';
 COMMENT ON COLUMN telemetrics.rollup_records.stored IS 'records still stored (deletes and the purge lower it)';
 
--- Records per UTC day and platform (Host-Type): kept apart from
--- rollup_records because platforms are many.
+-- Records per UTC day and platform (Host-Type), for stats windows longer
+-- than 32 days.  Kept apart from rollup_records because platforms are
+-- many, and filled by the daily maintenance from platform_recent (the
+-- days it holds that are complete), not by every compaction.
 CREATE TABLE telemetrics.rollup_platforms (
 	day				date		NOT NULL,
 	host_type		text		COLLATE "C" NOT NULL,
@@ -150,19 +160,31 @@ CREATE TABLE telemetrics.rollup_platforms (
 	CONSTRAINT rollup_platforms_pkey PRIMARY KEY (day, host_type)
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_platforms IS
-	'records received per UTC day x platform (Host-Type)';
+	'records received per UTC day x platform (Host-Type), for days up to rollup_state platform_days (filled by maintenance())';
 COMMENT ON COLUMN telemetrics.rollup_platforms.received IS 'records received (history)';
 
+-- Progress of the maintenance steps that fill tables from the rings.
+CREATE TABLE telemetrics.rollup_state (
+	name			text		COLLATE "C" NOT NULL,
+	day				date,
+	CONSTRAINT rollup_state_pkey PRIMARY KEY (name)
+);
+COMMENT ON TABLE telemetrics.rollup_state IS
+	'how far the maintenance has filled derived tables: platform_days = the last day copied into rollup_platforms';
+INSERT INTO telemetrics.rollup_state VALUES ('platform_days', NULL);
+
 -- The records of the last 32 days per platform, as one ring of daily
--- counts (see crash_recent): stats windows read one row per platform.
+-- counts (see crash_recent), with the all-time total (ring_total): stats
+-- read one row per platform, for all time and for windows up to 32 days.
+-- Never pruned: platforms are few, and the ring holds the all-time total.
 CREATE TABLE telemetrics.platform_recent (
 	host_type		text		COLLATE "C" NOT NULL,
 	ring			bigint[]	NOT NULL,
 	CONSTRAINT platform_recent_pkey PRIMARY KEY (host_type)
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.platform_recent IS
-	'records received in the last 32 days per platform (Host-Type), as a ring of daily counts (telemetrics.ring_window)';
-COMMENT ON COLUMN telemetrics.platform_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
+	'records received per platform (Host-Type): the last 32 days as a ring of daily counts, and the all-time total (telemetrics.ring_window, ring_total)';
+COMMENT ON COLUMN telemetrics.platform_recent.ring IS 'the last day, the counts of the 32 days ending on it, the count of earlier days';
 
 -- All-time totals per single dimension, so that all-time views (builds,
 -- stats, the filter choices) read a few hundred rows however long the
@@ -174,12 +196,12 @@ CREATE TABLE telemetrics.rollup_totals (
 	received		bigint		NOT NULL,
 	CONSTRAINT rollup_totals_pkey PRIMARY KEY (dimension, value, detail),
 	CONSTRAINT rollup_totals_dimension_check CHECK (dimension IN
-		('build', 'classification', 'severity', 'arch', 'platform', 'os', 'source', 'os_build'))
+		('build', 'classification', 'severity', 'arch', 'os', 'source', 'os_build'))
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_totals IS
-	'records received since installation per build, classification, severity, arch, platform, OS, source, and OS x build';
+	'records received since installation per build, classification, severity, arch, OS, source, and OS x build (platforms: platform_recent)';
 COMMENT ON COLUMN telemetrics.rollup_totals.dimension IS
-	'build, classification, severity, arch, platform (Host-Type), os (System-Name), source (internal/external), os_build';
+	'build, classification, severity, arch, os (System-Name), source (internal/external), os_build';
 COMMENT ON COLUMN telemetrics.rollup_totals.value IS 'the value (the OS for os_build)';
 COMMENT ON COLUMN telemetrics.rollup_totals.detail IS 'the build for os_build; empty otherwise';
 COMMENT ON COLUMN telemetrics.rollup_totals.received IS 'records received (history)';
@@ -212,7 +234,7 @@ CREATE TABLE telemetrics.crash_recent (
 COMMENT ON TABLE telemetrics.crash_recent IS
 	'crashes of the last 32 days per build (* = all numeric builds) x guilty group, as a ring of daily counts (telemetrics.ring_window)';
 COMMENT ON COLUMN telemetrics.crash_recent.build IS 'a build, or * for the sum over the numeric builds';
-COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, then the counts of the 32 days ending on it';
+COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, the counts of the 32 days ending on it, the count of earlier days';
 
 -- The machines a guilty group crashed on, per build, with their crash
 -- counts: per-build counts and affected machines of a group, and "new in
@@ -398,14 +420,6 @@ CREATE VIEW telemetrics.rollup_records_v AS
 COMMENT ON VIEW telemetrics.rollup_records_v IS
 	'rollup_records plus pending deltas (several rows per key: add them up)';
 
-CREATE VIEW telemetrics.rollup_platforms_v AS
-	SELECT day, host_type, received FROM telemetrics.rollup_platforms
-	UNION ALL
-	SELECT x.day, x.host_type, x.received
-	FROM telemetrics.rollup_deltas d, unnest(d.platforms) x;
-COMMENT ON VIEW telemetrics.rollup_platforms_v IS
-	'rollup_platforms plus pending deltas (several rows per key: add them up)';
-
 CREATE VIEW telemetrics.platform_recent_v AS
 	SELECT host_type, ring FROM telemetrics.platform_recent
 	UNION ALL
@@ -435,11 +449,7 @@ CREATE VIEW telemetrics.rollup_totals_v AS
 		   sum(x.received)
 	FROM telemetrics.rollup_deltas d, unnest(d.records) x
 	GROUP BY GROUPING SETS ((x.build), (x.classification), (x.severity), (x.arch),
-							(x.system_name), (x.external), (x.system_name, x.build))
-	UNION ALL
-	SELECT 'platform', x.host_type, '', sum(x.received)
-	FROM telemetrics.rollup_deltas d, unnest(d.platforms) x
-	GROUP BY x.host_type;
+							(x.system_name), (x.external), (x.system_name, x.build));
 COMMENT ON VIEW telemetrics.rollup_totals_v IS
 	'rollup_totals plus pending deltas (several rows per key: add them up)';
 
@@ -584,15 +594,10 @@ BEGIN
 		SELECT x.day, x.host_type, sum(x.received)::bigint AS received
 		FROM d, unnest(d.platforms) x
 		GROUP BY x.day, x.host_type),
-	u_plat AS (
-		INSERT INTO telemetrics.rollup_platforms AS t
-		SELECT * FROM plat
-		ON CONFLICT (day, host_type) DO UPDATE SET received = t.received + excluded.received),
 	u_plat_recent AS (
 		INSERT INTO telemetrics.platform_recent AS t
 		SELECT p.host_type, telemetrics.ring_merge_agg(telemetrics.ring_of(p.day, p.received))
 		FROM plat p
-		WHERE p.day > (now() AT TIME ZONE 'UTC')::date - 32
 		GROUP BY p.host_type
 		ON CONFLICT (host_type) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	u_tot AS (
@@ -617,10 +622,7 @@ BEGIN
 					 sum(r.received) AS n
 			  FROM rec r
 			  GROUP BY GROUPING SETS ((r.build), (r.classification), (r.severity), (r.arch),
-									  (r.system_name), (r.external), (r.system_name, r.build))
-			  UNION ALL
-			  SELECT 'platform', p.host_type, '', sum(p.received)
-			  FROM plat p GROUP BY p.host_type) g
+									  (r.system_name), (r.external), (r.system_name, r.build))) g
 		WHERE g.n <> 0
 		ON CONFLICT (dimension, value, detail) DO UPDATE SET received = t.received + excluded.received),
 	u_crashes AS (
@@ -1042,6 +1044,7 @@ CREATE TRIGGER records_rollup_truncate
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_records', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_platforms', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.platform_recent', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_state', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');

@@ -247,10 +247,45 @@ COMMENT ON FUNCTION telemetrics.purge() IS
 	'delete expired records (telemetrics.retention_rules, telemetrics.retention_days): whole day partitions '
 	'are dropped when all their records expired, otherwise expired rows are deleted; one row per day that lost records';
 
+-- Copy the complete days (up to yesterday) the platform rings hold and
+-- rollup_platforms does not yet have into it; returns how many days.  The
+-- rings hold 32 days, so this must run at least every 31 days for
+-- rollup_platforms (stats windows over 32 days) to have every day; the
+-- daily maintenance does.
+CREATE FUNCTION telemetrics.fill_platform_days()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_today		date := (now() AT TIME ZONE 'UTC')::date;
+	v_done		date;
+	v_from		date;
+BEGIN
+	PERFORM telemetrics.compact_rollups(true);
+	SELECT day INTO v_done FROM telemetrics.rollup_state WHERE name = 'platform_days' FOR UPDATE;
+	v_from := greatest(COALESCE(v_done + 1, '-infinity'::date), v_today - 31);
+	IF v_from > v_today - 1 THEN
+		RETURN 0;
+	END IF;
+	INSERT INTO telemetrics.rollup_platforms AS t (day, host_type, received)
+	SELECT s.day, p.host_type, s.n
+	FROM telemetrics.platform_recent p,
+		 LATERAL (SELECT telemetrics.ring_last_day(p.ring) - 32 + i AS day, p.ring[i + 1] AS n
+				  FROM generate_series(1, 32) i) s
+	WHERE s.day BETWEEN v_from AND v_today - 1 AND s.n <> 0
+	ON CONFLICT (day, host_type) DO UPDATE SET received = excluded.received;
+	UPDATE telemetrics.rollup_state SET day = v_today - 1 WHERE name = 'platform_days';
+	RETURN (v_today - 1) - v_from + 1;
+END
+$$;
+COMMENT ON FUNCTION telemetrics.fill_platform_days() IS
+	'copy the complete days of the platform rings into rollup_platforms (for stats windows over 32 days); returns the days copied';
+
 -- The daily job: partitions ahead, the purge, the compaction of the
 -- rollup deltas, the removal of crash_machines rows a reclassification
--- took to zero and of crash_recent and platform_recent rows with nothing
--- in 32 days.
+-- took to zero and of crash_recent rows with nothing in 32 days, the
+-- daily platform counts of the days completed since the last run.
 CREATE FUNCTION telemetrics.maintenance()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -259,6 +294,7 @@ AS $$
 DECLARE
 	v_made		integer;
 	v_compacted	bigint;
+	v_platform_days integer;
 	v_purged	jsonb;
 BEGIN
 	v_made := telemetrics.ensure_partitions(now(), now() + interval '7 days');
@@ -266,14 +302,14 @@ BEGIN
 	DELETE FROM telemetrics.crash_machines WHERE crashes <= 0;
 	DELETE FROM telemetrics.crash_recent
 	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
-	DELETE FROM telemetrics.platform_recent
-	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
+	v_platform_days := telemetrics.fill_platform_days();
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('day', p.day, 'action', p.action, 'records', p.records)
 							  ORDER BY p.day), '[]')
 	INTO v_purged
 	FROM telemetrics.purge() p;
 	RETURN jsonb_build_object('partitions_created', v_made,
 							  'rollup_deltas_compacted', v_compacted,
+							  'platform_days_filled', v_platform_days,
 							  'purged', v_purged);
 END
 $$;

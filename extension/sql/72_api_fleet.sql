@@ -57,13 +57,17 @@ DECLARE
 	v_days		integer := telemetrics.api_int(v_params, 'days', NULL, 1, 3660);
 	v_top		integer := telemetrics.api_int(v_params, 'top', 50, 1, 1000);
 	v_from		date := telemetrics.window_start(v_days);
+	v_copied	date := (SELECT COALESCE(day, '-infinity') FROM telemetrics.rollup_state WHERE name = 'platform_days');
 	v_result	jsonb;
 BEGIN
+	IF v_days IS NULL OR v_days <= 32 THEN
+		v_copied := '-infinity';	-- the rings hold the whole window
+	END IF;
 	WITH d AS MATERIALIZED (
 		-- all time
 		SELECT dimension, value, sum(received) AS records
 		FROM telemetrics.rollup_totals_v
-		WHERE v_days IS NULL AND dimension NOT IN ('os_build', 'build')
+		WHERE v_days IS NULL AND dimension NOT IN ('os_build', 'build', 'platform')
 		GROUP BY dimension, value
 		UNION ALL
 		-- a window: one pass with grouping sets over the daily rollup
@@ -82,16 +86,19 @@ BEGIN
 		WHERE v_days IS NOT NULL AND r.day >= v_from
 		GROUP BY GROUPING SETS ((r.classification), (r.severity), (r.arch), (r.system_name), (r.external))
 		UNION ALL
-		-- platforms: one ring per platform up to 32 days, else the daily rollup
-		SELECT 'platform', p.host_type, sum(telemetrics.ring_window(p.ring, v_from))
-		FROM telemetrics.platform_recent_v p
-		WHERE v_days <= 32
-		GROUP BY p.host_type
-		UNION ALL
-		SELECT 'platform', p.host_type, sum(p.received)
-		FROM telemetrics.rollup_platforms_v p
-		WHERE v_days > 32 AND p.day >= v_from
-		GROUP BY p.host_type),
+		-- platforms: one ring per platform (all time, or the days of the
+		-- window it holds), plus for windows over 32 days the days the
+		-- maintenance copied into rollup_platforms
+		SELECT 'platform', x.host_type, sum(x.n)
+		FROM (SELECT p.host_type,
+					 CASE WHEN v_days IS NULL THEN telemetrics.ring_total(p.ring)
+						  ELSE telemetrics.ring_window(p.ring, greatest(v_from, v_copied + 1)) END AS n
+			  FROM telemetrics.platform_recent_v p
+			  UNION ALL
+			  SELECT p.host_type, p.received
+			  FROM telemetrics.rollup_platforms p
+			  WHERE v_days > 32 AND p.day >= v_from AND p.day <= v_copied) x
+		GROUP BY x.host_type),
 	ranked AS (
 		SELECT dimension, value, records,
 			   row_number() OVER (PARTITION BY dimension ORDER BY records DESC, value) AS rank
