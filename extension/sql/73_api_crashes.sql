@@ -17,6 +17,23 @@
 -- 32 days read telemetrics.crash_recent (one ring of daily counts per
 -- group and build); longer ones the daily rollup.
 
+-- The backtrace classes.  telemetrics.backtrace_classes() reads the
+-- setting with current_setting(), which is NULL until the library that
+-- defines it is loaded; a backend that has only read so far may not have
+-- loaded it, so load it first (any C function of the module does).
+CREATE FUNCTION telemetrics.crash_classes()
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM telemetrics.retention_default_days();
+	RETURN telemetrics.backtrace_classes();
+END
+$$;
+COMMENT ON FUNCTION telemetrics.crash_classes() IS
+	'telemetrics.backtrace_classes(), after making sure the library defining the setting is loaded';
+
 CREATE FUNCTION telemetrics_api.top_crashes(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -41,7 +58,7 @@ BEGIN
 		SELECT COALESCE(array_agg(build ORDER BY n DESC), '{}') INTO v_builds
 		FROM (SELECT build, telemetrics.build_number(build) AS n
 			  FROM telemetrics.rollup_records_v
-			  WHERE day >= v_from AND classification = ANY (telemetrics.backtrace_classes())
+			  WHERE day >= v_from AND classification = ANY (telemetrics.crash_classes())
 				AND telemetrics.build_number(build) IS NOT NULL
 			  GROUP BY build HAVING sum(received) > 0) b;
 		v_others := v_builds[v_nbuilds + 1:];
@@ -242,7 +259,7 @@ DECLARE
 	v_days		integer := telemetrics.api_int(v_params, 'days', 7, 1, 366);
 	v_nbuilds	integer := telemetrics.api_int(v_params, 'builds', 8, 1, 50);
 	v_from		date := telemetrics.window_start(v_days);
-	v_classes	text[] := telemetrics.backtrace_classes();
+	v_classes	text[] := telemetrics.crash_classes();
 	v_result	jsonb;
 BEGIN
 	WITH pop AS (
