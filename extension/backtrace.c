@@ -115,6 +115,7 @@ tm_bt_parse_frame(const char *rest, size_t len, TmBtFrame *f)
 	const size_t no_symbols_len = sizeof(no_symbols) - 1;
 	TmSpan		r = trim(rest, len);
 	TmSpan		after = {NULL, 0};
+	TmSpan		raw = {rest, len};
 	TmSpan		fn;
 	size_t		open,
 				close,
@@ -147,6 +148,13 @@ tm_bt_parse_frame(const char *rest, size_t len, TmBtFrame *f)
 		 * followed by either, the last ']' of the line ends it (the
 		 * reference's regular expression took the last one).
 		 */
+		/*
+		 * Search the line with its leading white space: an empty function
+		 * ("#5  - [kernel]") leaves only the " - [" of the module.
+		 */
+		while (raw.len > 0 && is_space(raw.ptr[raw.len - 1]))
+			raw.len--;
+		r = raw;
 		open = find_module_open(r.ptr, 0, r.len);
 		if (open >= r.len)
 			return false;

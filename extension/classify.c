@@ -61,6 +61,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "mce.h"
@@ -82,8 +83,9 @@ PG_FUNCTION_INFO_V1(telemetrics_cache_invalidate);
 /* Longest guilty function or module stored, in bytes (btree limit). */
 #define GUILTY_NAME_MAX 1024
 
-/* Cached guilty groups before the cache starts over. */
+/* Cached guilty groups before the cache starts over; how many to preload. */
 #define GUILTY_CACHE_MAX 65536
+#define GUILTY_PRELOAD_MAX 32768
 
 /* pg_advisory_xact_lock key serializing the creation of guilty groups. */
 #define TM_GUILTY_LOCK_KEY INT64CONST(0x746d67756c747931)
@@ -110,10 +112,13 @@ typedef struct RelIds
 
 static RelIds relids;
 
+static void guilty_cache_reset(void);
+
 static void
 relids_lookup(void)
 {
 	Oid			nsp;
+	Oid			old_guilty = relids.guilty;
 
 	if (relids.valid)
 		return;
@@ -132,6 +137,10 @@ relids_lookup(void)
 		elog(ERROR, "telemetrics classification tables are missing");
 	relids.records_type = get_rel_type_id(relids.records);
 	relids.valid = true;
+
+	/* the extension was dropped and created again: forget the old ids */
+	if (old_guilty != relids.guilty)
+		guilty_cache_reset();
 }
 
 /* ----------------------------------------------------------------
@@ -180,6 +189,7 @@ static MemoryContext guilty_cxt = NULL;
 static HTAB *guilty_by_name = NULL;
 static HTAB *guilty_by_id = NULL;
 static bool guilty_dirty = false;	/* entries added in this transaction */
+static bool guilty_preloaded = false;	/* the table was read since the reset */
 
 static void
 guilty_cache_reset(void)
@@ -189,11 +199,18 @@ guilty_cache_reset(void)
 	guilty_by_name = NULL;
 	guilty_by_id = NULL;
 	guilty_dirty = false;
+	guilty_preloaded = false;
 }
+
+/* The partition whose column numbers record_attnums() remembers. */
+static Oid	attnums_relid = InvalidOid;
 
 static void
 relcache_callback(Datum arg, Oid relid)
 {
+	if (!OidIsValid(relid) || relid == attnums_relid)
+		attnums_relid = InvalidOid;
+
 	if (!OidIsValid(relid) || !relids.valid || relid == relids.blacklist)
 	{
 		blacklist_valid = false;
@@ -204,8 +221,6 @@ relcache_callback(Datum arg, Oid relid)
 		parsers_valid = false;
 		parsers_invals++;
 	}
-	if (!OidIsValid(relid) || (relids.valid && relid == relids.guilty))
-		guilty_cache_reset();
 	if (!OidIsValid(relid) ||
 		(relids.valid && (relid == relids.records || relid == relids.guilty ||
 						  relid == relids.blacklist || relid == relids.parsers)))
@@ -466,8 +481,47 @@ guilty_cache_add(int32 id, const char *fn, const char *mod, bool in_xact)
 		byid->function = byname->function;
 		byid->module = byname->module;
 	}
-	if (in_xact)
+	/*
+	 * A group this transaction created (or can see because it created it)
+	 * goes away if the transaction aborts: forget everything then.
+	 */
+	if (in_xact || TransactionIdIsValid(GetTopTransactionIdIfAny()))
 		guilty_dirty = true;
+}
+
+/*
+ * guilty_cache_preload
+ *		Fill the cache with the newest groups (up to half its capacity) in
+ *		one query, so that a new session does not look groups up one at a
+ *		time.  Done once after each reset; not in parallel workers.
+ */
+static void
+guilty_cache_preload(void)
+{
+	uint64		i;
+	int			ret;
+
+	guilty_cache_init();
+	if (guilty_preloaded || IsInParallelMode())
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT id, function, module FROM telemetrics.guilty "
+					  "ORDER BY id DESC LIMIT " CppAsString2(GUILTY_PRELOAD_MAX),
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading telemetrics.guilty failed: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+
+		guilty_cache_add(id, SPI_getvalue(tup, desc, 2), SPI_getvalue(tup, desc, 3), false);
+	}
+	SPI_finish();
+	guilty_preloaded = true;
 }
 
 /* Run a prepared lookup of (fn, mod); the id, or 0 if there is none. */
@@ -501,7 +555,7 @@ guilty_resolve(TmSpan fn_span, TmSpan mod_span)
 	Datum		args[2];
 	int32		id;
 
-	guilty_cache_init();
+	guilty_cache_preload();
 	hit = hash_search(guilty_by_name, &h, HASH_FIND, NULL);
 	if (hit != NULL && strcmp(hit->function, fn) == 0 && strcmp(hit->module, mod) == 0)
 		return hit->id;
@@ -645,95 +699,123 @@ telemetrics_classify(PG_FUNCTION_ARGS)
 }
 
 /*
+ * guilty_names
+ *		The function and module of guilty group id, or false if there is no
+ *		such group.  Groups this backend created or looked up come from the
+ *		cache, so a group created by the classification trigger is found by
+ *		RETURNING in the same statement (a lookup with that statement's
+ *		snapshot would not see it).  The strings are in the cache or in the
+ *		current memory context; valid until the next cache reset.
+ */
+static bool
+guilty_names(int32 id, char **fn, char **mod)
+{
+	MemoryContext callcxt = CurrentMemoryContext;
+	GuiltyById *hit = NULL;
+	Datum		arg = Int32GetDatum(id);
+	Oid			type = INT4OID;
+	int			ret;
+
+	if (!IsInParallelMode())	/* the workers have no cache of ours */
+	{
+		guilty_cache_preload();
+		hit = hash_search(guilty_by_id, &id, HASH_FIND, NULL);
+	}
+	if (hit != NULL)
+	{
+		*fn = hit->function;
+		*mod = hit->module;
+		return true;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (IsInParallelMode())
+		ret = SPI_execute_with_args("SELECT function, module FROM telemetrics.guilty "
+									"WHERE id OPERATOR(pg_catalog.=) $1",
+									1, &type, &arg, NULL, true, 1);
+	else
+	{
+		if (plan_guilty_by_id == NULL)
+			plan_guilty_by_id = prepare_kept(
+				"SELECT function, module FROM telemetrics.guilty "
+				"WHERE id OPERATOR(pg_catalog.=) $1", 1, &type);
+		ret = SPI_execute_plan(plan_guilty_by_id, &arg, NULL, true, 1);
+	}
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "looking up a guilty group failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		return false;
+	}
+	*fn = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1));
+	*mod = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 2));
+	SPI_finish();
+	if (!IsInParallelMode())
+		guilty_cache_add(id, *fn, *mod, false);
+	return true;
+}
+
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken token, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) s;
+	v.val.string.len = strlen(s);
+	pushJsonbValue(state, token, &v);
+}
+
+void
+tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull)
+{
+	char	   *fn;
+	char	   *mod;
+	JsonbValue	v;
+
+	if (isnull || !guilty_names(id, &fn, &mod))
+	{
+		v.type = jbvNull;
+		pushJsonbValue(state, WJB_VALUE, &v);
+		return;
+	}
+	/* in jsonb's key order: id, module, function */
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_string(state, WJB_KEY, "id");
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(id);
+	pushJsonbValue(state, WJB_VALUE, &v);
+	push_string(state, WJB_KEY, "module");
+	push_string(state, WJB_VALUE, mod);
+	push_string(state, WJB_KEY, "function");
+	push_string(state, WJB_VALUE, fn);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/*
  * telemetrics.guilty_json(p_id integer) RETURNS jsonb
- *		{"id", "function", "module"} of a guilty group, or NULL.  Groups this
- *		backend created or looked up come from the cache, so a group created
- *		by the classification trigger is found by RETURNING in the same
- *		statement.
+ *		{"id", "function", "module"} of a guilty group, or NULL.
  */
 Datum
 telemetrics_guilty_json(PG_FUNCTION_ARGS)
 {
 	int32		id = PG_GETARG_INT32(0);
-	GuiltyById *hit;
 	JsonbParseState *state = NULL;
-	JsonbValue	k,
-				v;
 	JsonbValue *res;
 	char	   *fn;
 	char	   *mod;
 
-	if (IsInParallelMode())
-		hit = NULL;				/* the workers have no cache of ours */
-	else
-	{
-		guilty_cache_init();
-		hit = hash_search(guilty_by_id, &id, HASH_FIND, NULL);
-	}
-	if (hit != NULL)
-	{
-		fn = hit->function;
-		mod = hit->module;
-	}
-	else
-	{
-		MemoryContext callcxt = CurrentMemoryContext;
-		Datum		arg = Int32GetDatum(id);
-		Oid			type = INT4OID;
-		int			ret;
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (IsInParallelMode())
-			ret = SPI_execute_with_args("SELECT function, module FROM telemetrics.guilty "
-										"WHERE id OPERATOR(pg_catalog.=) $1",
-										1, &type, &arg, NULL, true, 1);
-		else
-		{
-			if (plan_guilty_by_id == NULL)
-				plan_guilty_by_id = prepare_kept(
-					"SELECT function, module FROM telemetrics.guilty "
-					"WHERE id OPERATOR(pg_catalog.=) $1", 1, &type);
-			ret = SPI_execute_plan(plan_guilty_by_id, &arg, NULL, true, 1);
-		}
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "looking up a guilty group failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 0)
-		{
-			SPI_finish();
-			PG_RETURN_NULL();
-		}
-		fn = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 1));
-		mod = MemoryContextStrdup(callcxt, SPI_getvalue(SPI_tuptable->vals[0],
-														SPI_tuptable->tupdesc, 2));
-		SPI_finish();
-		if (!IsInParallelMode())
-			guilty_cache_add(id, fn, mod, false);
-	}
-
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	k.type = jbvString;
-	k.val.string.val = "id";
-	k.val.string.len = 2;
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(id);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "function";
-	k.val.string.len = 8;
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvString;
-	v.val.string.val = fn;
-	v.val.string.len = strlen(fn);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "module";
-	k.val.string.len = 6;
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.val.string.val = mod;
-	v.val.string.len = strlen(mod);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	if (!guilty_names(id, &fn, &mod))
+		PG_RETURN_NULL();
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	tm_push_guilty_json(&state, id, false);
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	/* unwrap: the array was only a container for the value */
+	res = &res->val.array.elems[0];
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
 
@@ -763,7 +845,6 @@ telemetrics_cache_invalidate(PG_FUNCTION_ARGS)
 /* Attribute numbers of the columns the trigger reads and writes. */
 typedef struct RecordAttnums
 {
-	Oid			relid;
 	int			id;
 	int			received_at;
 	int			classification;
@@ -792,9 +873,9 @@ record_attnums(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
-	if (attnums_cache.relid != RelationGetRelid(rel))
+	if (attnums_relid != RelationGetRelid(rel))
 	{
-		attnums_cache.relid = InvalidOid;
+		attnums_relid = InvalidOid;
 		attnums_cache.id = attnum_of(desc, "id");
 		attnums_cache.received_at = attnum_of(desc, "received_at");
 		attnums_cache.classification = attnum_of(desc, "classification");
@@ -804,7 +885,7 @@ record_attnums(Relation rel)
 		attnums_cache.mce_status = attnum_of(desc, "mce_status");
 		attnums_cache.mce_bank = attnum_of(desc, "mce_bank");
 		attnums_cache.parsed = attnum_of(desc, "parsed");
-		attnums_cache.relid = RelationGetRelid(rel);
+		attnums_relid = RelationGetRelid(rel);
 	}
 	return &attnums_cache;
 }
@@ -926,6 +1007,10 @@ run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 		LOCAL_FCINFO(pfcinfo, 1);
 		Datum		d;
 
+		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(p->fn)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("the function of payload parser \"%s\" does not exist", p->name)));
 		fmgr_info(p->fn, &flinfo);
 		InitFunctionCallInfoData(*pfcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 		pfcinfo->args[0].value = row;
@@ -958,11 +1043,11 @@ run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 
 		record_parser_failure(p, edata, tup, desc, an, cls);
 		ereport(WARNING,
-				(errmsg("payload parser \"%s\" failed on record %lld: %s",
-						p->name, isnull ? -1LL : (long long) DatumGetInt64(id),
+				(errmsg("payload parser \"%s\" failed: %s", p->name,
 						edata->message ? edata->message : "(no message)"),
-				 errdetail("SQLSTATE %s. The record was stored without the parser's result; "
+				 errdetail("Record %lld was stored without the parser's result (SQLSTATE %s); "
 						   "failures are counted in telemetrics.parser_failures.",
+						   isnull ? -1LL : (long long) DatumGetInt64(id),
 						   unpack_sql_state(edata->sqlerrcode))));
 		FreeErrorData(edata);
 		result = NULL;

@@ -38,7 +38,6 @@
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -87,13 +86,22 @@ typedef struct IngestItem
 	char	   *message;
 } IngestItem;
 
-/* Prepared statements, kept for the life of the backend. */
-static SPIPlanPtr plan_keys = NULL;
-static SPIPlanPtr plan_insert = NULL;
+/*
+ * Prepared statements, kept for the life of the backend: the store
+ * statement in a one-record and an array form, the duplicate lookup, and
+ * the stale-key cleanup.
+ */
+static SPIPlanPtr plan_store_one = NULL;
+static SPIPlanPtr plan_store_many = NULL;
 static SPIPlanPtr plan_duplicates = NULL;
 static SPIPlanPtr plan_drop_key = NULL;
 
-#define INSERT_NCOLS 19
+/*
+ * Parameters of the store statement: $2 is the reception time (a scalar);
+ * the others are one value per record (arrays in the many form).
+ */
+#define STORE_NPARAMS 20
+#define STORE_RECEIVED_AT 1		/* index of $2 */
 
 /* ----------------------------------------------------------------
  * Reading a record's fields
@@ -235,64 +243,41 @@ text_datum(TmStr s)
 
 /*
  * payload_datum
- *		The payload as text in the database encoding: read as UTF-8 when it is
- *		valid UTF-8, else as Latin-1 (every byte is a character).  Raises
- *		22P05 if the database encoding cannot represent it.
+ *		The payload as text: as is when it is valid UTF-8, else read as
+ *		Latin-1 (every byte is the character of that code point).  The
+ *		install script guarantees a UTF8 database.
  */
 static Datum
 payload_datum(const IngestItem *item)
 {
 	const unsigned char *p = item->payload;
 	size_t		len = item->payload_len;
-	int			db_encoding = GetDatabaseEncoding();
+	text	   *t;
+	unsigned char *d;
+	size_t		i;
 
-	if (len == 0)
-		return PointerGetDatum(cstring_to_text_with_len("", 0));
-	if (len > (size_t) (MaxAllocSize / 2 - VARHDRSZ))
+	if (item->rec.payload_utf8)
+		return PointerGetDatum(cstring_to_text_with_len((const char *) p, (int) len));
+
+	/* Latin-1: at most two UTF-8 bytes per byte */
+	if (len > (size_t) (MaxAllocSize - VARHDRSZ) / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("payload of %zu bytes is too large to store", len)));
-
-	if (item->rec.payload_utf8)
+	t = (text *) palloc(VARHDRSZ + 2 * len);
+	d = (unsigned char *) VARDATA(t);
+	for (i = 0; i < len; i++)
 	{
-		char	   *conv;
-
-		if (db_encoding == PG_UTF8)
-			return PointerGetDatum(cstring_to_text_with_len((const char *) p, (int) len));
-		conv = pg_any_to_server((const char *) p, (int) len, PG_UTF8);
-		if (conv == (const char *) p)
-			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
-		return PointerGetDatum(cstring_to_text(conv));
-	}
-
-	if (db_encoding == PG_UTF8)
-	{
-		/* Latin-1 to UTF-8 by hand: each byte is the code point */
-		text	   *t = (text *) palloc(VARHDRSZ + 2 * len);
-		unsigned char *d = (unsigned char *) VARDATA(t);
-		size_t		i;
-
-		for (i = 0; i < len; i++)
+		if (p[i] < 0x80)
+			*d++ = p[i];
+		else
 		{
-			if (p[i] < 0x80)
-				*d++ = p[i];
-			else
-			{
-				*d++ = (unsigned char) (0xC0 | (p[i] >> 6));
-				*d++ = (unsigned char) (0x80 | (p[i] & 0x3F));
-			}
+			*d++ = (unsigned char) (0xC0 | (p[i] >> 6));
+			*d++ = (unsigned char) (0x80 | (p[i] & 0x3F));
 		}
-		SET_VARSIZE(t, VARHDRSZ + (d - (unsigned char *) VARDATA(t)));
-		return PointerGetDatum(t);
 	}
-	else
-	{
-		char	   *conv = pg_any_to_server((const char *) p, (int) len, PG_LATIN1);
-
-		if (conv == (const char *) p)
-			return PointerGetDatum(cstring_to_text_with_len(conv, (int) len));
-		return PointerGetDatum(cstring_to_text(conv));
-	}
+	SET_VARSIZE(t, VARHDRSZ + (d - (unsigned char *) VARDATA(t)));
+	return PointerGetDatum(t);
 }
 
 /* Unix seconds to TimestampTz. */
@@ -338,45 +323,81 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
+/*
+ * The store statement: claim the duplicate-detection keys of the records
+ * that have one, and insert every record that has no key or got its key,
+ * in one statement.  The two %s are the inputs of the keys and of the
+ * records: the parameters themselves, or their unnested arrays (read twice
+ * rather than through a CTE, which would copy every payload into a
+ * tuplestore).  Returns the id and JSON of every stored record; a record
+ * with a key that is not returned is a duplicate.
+ */
+static const char store_sql[] =
+"WITH claimed AS ("
+" INSERT INTO telemetrics.record_keys AS k (event_id, machine_id, record_id, received_at)"
+" SELECT kk.ekey, kk.machine_id, kk.id, $2 FROM (%s) AS kk WHERE kk.ekey IS NOT NULL"
+" ON CONFLICT (event_id, machine_id) DO NOTHING"
+" RETURNING k.record_id) "
+"INSERT INTO telemetrics.records AS r (id, received_at, created_at, machine_id, "
+"host_type, arch, classification, severity, build, kernel_version, record_version, "
+"payload_version, system_name, board_name, cpu_model, bios_version, event_id, "
+"external, payload) "
+"SELECT i.id, $2, i.created_at, i.machine_id, i.host_type, i.arch, i.classification, "
+"i.severity, i.build, i.kernel_version, i.record_version, i.payload_version, "
+"i.system_name, i.board_name, i.cpu_model, i.bios_version, i.event_id, i.external, "
+"i.payload FROM (%s) AS i "
+"WHERE i.ekey IS NULL OR i.id IN (SELECT c.record_id FROM claimed c) "
+"RETURNING r.id, telemetrics.record_json(r)";
+
+/* The keys' input and the records' input, one record or arrays. */
+static const char keys_input_one[] =
+"SELECT $1 AS id, $4 AS machine_id, $20 AS ekey";
+
+static const char keys_input_many[] =
+"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($4), "
+"pg_catalog.unnest($20)) AS u(id, machine_id, ekey)";
+
+static const char store_input_one[] =
+"SELECT $1 AS id, $3 AS created_at, $4 AS machine_id, $5 AS host_type, $6 AS arch, "
+"$7 AS classification, $8 AS severity, $9 AS build, $10 AS kernel_version, "
+"$11 AS record_version, $12 AS payload_version, $13 AS system_name, $14 AS board_name, "
+"$15 AS cpu_model, $16 AS bios_version, $17 AS event_id, $18 AS external, "
+"$19 AS payload, $20 AS ekey";
+
+static const char store_input_many[] =
+"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), "
+"pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+"pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+"pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12), "
+"pg_catalog.unnest($13), pg_catalog.unnest($14), pg_catalog.unnest($15), "
+"pg_catalog.unnest($16), pg_catalog.unnest($17), pg_catalog.unnest($18), "
+"pg_catalog.unnest($19), pg_catalog.unnest($20)) AS u(id, created_at, machine_id, "
+"host_type, arch, classification, severity, build, kernel_version, record_version, "
+"payload_version, system_name, board_name, cpu_model, bios_version, event_id, "
+"external, payload, ekey)";
+
+/* Element types of the store statement's parameters. */
+static const Oid store_types[STORE_NPARAMS] = {
+	INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	INT2OID, TEXTOID, TEXTOID, INT2OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, UUIDOID
+};
+
 static void
 prepare_plans(void)
 {
-	if (plan_keys == NULL)
+	if (plan_store_one == NULL)
+		plan_store_one = prepare_kept(psprintf(store_sql, keys_input_one, store_input_one),
+									  STORE_NPARAMS, (Oid *) store_types);
+	if (plan_store_many == NULL)
 	{
-		Oid			types[4] = {UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID};
+		Oid			types[STORE_NPARAMS];
+		int			i;
 
-		plan_keys = prepare_kept(
-			"INSERT INTO telemetrics.record_keys AS k (event_id, machine_id, record_id, received_at) "
-			"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-			"pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-			"ON CONFLICT (event_id, machine_id) DO NOTHING "
-			"RETURNING k.record_id",
-			4, types);
-	}
-	if (plan_insert == NULL)
-	{
-		Oid			types[INSERT_NCOLS] = {
-			INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
-			TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-			INT2ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT2ARRAYOID,
-			INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-			TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TEXTARRAYOID
-		};
-
-		plan_insert = prepare_kept(
-			"INSERT INTO telemetrics.records AS r (id, received_at, created_at, machine_id, "
-			"host_type, arch, classification, severity, build, kernel_version, "
-			"record_version, payload_version, system_name, board_name, cpu_model, "
-			"bios_version, event_id, external, payload) "
-			"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-			"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-			"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-			"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
-			"pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14), "
-			"pg_catalog.unnest($15), pg_catalog.unnest($16), pg_catalog.unnest($17), "
-			"pg_catalog.unnest($18), pg_catalog.unnest($19)) "
-			"RETURNING r.id, telemetrics.record_json(r)",
-			INSERT_NCOLS, types);
+		for (i = 0; i < STORE_NPARAMS; i++)
+			types[i] = (i == STORE_RECEIVED_AT) ? store_types[i] : get_array_type(store_types[i]);
+		plan_store_many = prepare_kept(psprintf(store_sql, keys_input_many, store_input_many),
+									   STORE_NPARAMS, types);
 	}
 	if (plan_duplicates == NULL)
 	{
@@ -404,273 +425,288 @@ prepare_plans(void)
 }
 
 static bool
-same_key(const IngestItem *item, const pg_uuid_t *uuid, const text *machine)
+same_key(const IngestItem *a, const IngestItem *b)
 {
-	return memcmp(item->event_uuid.data, uuid->data, UUID_LEN) == 0 &&
+	return a->rec.has_event_id && b->rec.has_event_id &&
+		memcmp(a->event_uuid.data, b->event_uuid.data, UUID_LEN) == 0 &&
+		a->rec.machine_id.len == b->rec.machine_id.len &&
+		memcmp(a->rec.machine_id.ptr, b->rec.machine_id.ptr, a->rec.machine_id.len) == 0;
+}
+
+static bool
+item_has_key(const IngestItem *item, const pg_uuid_t *uuid, const text *machine)
+{
+	return item->rec.has_event_id &&
+		memcmp(item->event_uuid.data, uuid->data, UUID_LEN) == 0 &&
 		item->rec.machine_id.len == VARSIZE_ANY_EXHDR(machine) &&
 		memcmp(item->rec.machine_id.ptr, VARDATA_ANY(machine), item->rec.machine_id.len) == 0;
 }
 
 /*
+ * store_values
+ *		Fill values/nulls with the store statement's parameters for item: the
+ *		column values of one record.
+ */
+static void
+store_values(IngestItem *it, TimestampTz received_at, Datum *v, bool *isnull)
+{
+	TmRecord   *r = &it->rec;
+
+	memset(isnull, 0, sizeof(bool) * STORE_NPARAMS);
+	v[0] = Int64GetDatum(it->id);
+	v[1] = TimestampTzGetDatum(received_at);
+	v[2] = TimestampTzGetDatum(unix_to_timestamptz(r->created));
+	v[3] = text_datum(r->machine_id);
+	v[4] = text_datum(r->host_type);
+	v[5] = text_datum(r->arch);
+	v[6] = text_datum(r->classification);
+	v[7] = Int16GetDatum((int16) r->severity);
+	v[8] = text_datum(r->build);
+	v[9] = text_datum(r->kernel_version);
+	v[10] = Int16GetDatum((int16) r->record_version);
+	v[11] = Int32GetDatum(r->payload_version);
+	isnull[11] = !r->has_payload_version;
+	if (r->system_name.ptr != NULL)
+		v[12] = text_datum(r->system_name);
+	else
+		isnull[12] = true;
+	v[13] = text_datum(r->board_name);
+	v[14] = text_datum(r->cpu_model);
+	v[15] = text_datum(r->bios_version);
+	v[16] = text_datum(r->event_id);
+	v[17] = BoolGetDatum(r->external);
+	v[18] = payload_datum(it);
+	v[19] = UUIDPGetDatum(&it->event_uuid);
+	isnull[19] = !r->has_event_id;
+}
+
+/*
+ * store_pending
+ *		Run the store statement for the items[] in state ITEM_VALID: those
+ *		returned become ITEM_STORED; those with a key that was already
+ *		claimed become ITEM_DUPLICATE.  JSON is copied into result_cxt.
+ */
+static void
+store_pending(IngestItem **items, int n, TimestampTz received_at,
+			  MemoryContext result_cxt)
+{
+	Datum		args[STORE_NPARAMS];
+	char		nulls[STORE_NPARAMS];
+	int			npending = 0,
+				i,
+				c,
+				ret;
+	uint64		row;
+
+	for (i = 0; i < n; i++)
+		if (items[i]->state == ITEM_VALID)
+			npending++;
+	if (npending == 0)
+		return;
+
+	if (npending == 1)
+	{
+		bool		isnull[STORE_NPARAMS];
+
+		for (i = 0; items[i]->state != ITEM_VALID; i++)
+			;
+		store_values(items[i], received_at, args, isnull);
+		for (c = 0; c < STORE_NPARAMS; c++)
+			nulls[c] = isnull[c] ? 'n' : ' ';
+		ret = SPI_execute_plan(plan_store_one, args, nulls, false, 0);
+	}
+	else
+	{
+		Datum	   *cols[STORE_NPARAMS];
+		bool	   *colnulls[STORE_NPARAMS];
+		int			k = 0;
+
+		for (c = 0; c < STORE_NPARAMS; c++)
+		{
+			cols[c] = palloc(sizeof(Datum) * npending);
+			colnulls[c] = palloc(sizeof(bool) * npending);
+		}
+		for (i = 0; i < n; i++)
+		{
+			Datum		v[STORE_NPARAMS];
+			bool		isnull[STORE_NPARAMS];
+
+			if (items[i]->state != ITEM_VALID)
+				continue;
+			store_values(items[i], received_at, v, isnull);
+			for (c = 0; c < STORE_NPARAMS; c++)
+			{
+				cols[c][k] = v[c];
+				colnulls[c][k] = isnull[c];
+			}
+			k++;
+		}
+		for (c = 0; c < STORE_NPARAMS; c++)
+		{
+			nulls[c] = ' ';
+			args[c] = (c == STORE_RECEIVED_AT) ? cols[c][0] :
+				make_array(cols[c], colnulls[c], npending, store_types[c]);
+		}
+		ret = SPI_execute_plan(plan_store_many, args, nulls, false, 0);
+	}
+	if (ret != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "storing records failed: %s", SPI_result_code_string(ret));
+
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		Datum		json = SPI_getbinval(tup, desc, 2, &isnull);
+
+		for (i = 0; i < n; i++)
+			if (items[i]->state == ITEM_VALID && items[i]->id == id)
+			{
+				MemoryContext old = MemoryContextSwitchTo(result_cxt);
+
+				items[i]->json = DatumGetJsonbPCopy(json);
+				MemoryContextSwitchTo(old);
+				items[i]->state = ITEM_STORED;
+				break;
+			}
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	for (i = 0; i < n; i++)
+		if (items[i]->state == ITEM_VALID)
+		{
+			/* only a record with a key can be left out */
+			if (!items[i]->rec.has_event_id)
+				elog(ERROR, "record %d was not stored", items[i]->ord);
+			items[i]->state = ITEM_DUPLICATE;
+			items[i]->json = NULL;
+		}
+}
+
+/*
+ * resolve_duplicates
+ *		Find the stored record of every ITEM_DUPLICATE without JSON: one
+ *		stored earlier in this batch, or one found through its key.  A key
+ *		whose record no longer exists (deleted by hand) is dropped and the
+ *		item goes back to ITEM_VALID.  Returns true if any did.
+ */
+static bool
+resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
+{
+	Datum	   *uuids = palloc(sizeof(Datum) * n);
+	Datum	   *machines = palloc(sizeof(Datum) * n);
+	Datum		args[2];
+	int			nlook = 0,
+				i,
+				j,
+				ret;
+	uint64		row;
+	bool		stale = false;
+
+	for (i = 0; i < n; i++)
+	{
+		IngestItem *it = items[i];
+
+		if (it->state != ITEM_DUPLICATE || it->json != NULL)
+			continue;
+		for (j = 0; j < n && it->json == NULL; j++)
+			if (items[j]->state == ITEM_STORED && same_key(items[j], it))
+				it->json = items[j]->json;
+		if (it->json == NULL)
+		{
+			uuids[nlook] = UUIDPGetDatum(&it->event_uuid);
+			machines[nlook] = text_datum(it->rec.machine_id);
+			nlook++;
+		}
+	}
+	if (nlook == 0)
+		return false;
+
+	args[0] = make_array(uuids, NULL, nlook, UUIDOID);
+	args[1] = make_array(machines, NULL, nlook, TEXTOID);
+	ret = SPI_execute_plan(plan_duplicates, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "looking up duplicates failed: %s", SPI_result_code_string(ret));
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		n1,
+					n2,
+					n3;
+		pg_uuid_t  *uuid = DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &n1));
+		text	   *machine = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &n2));
+		Datum		json = SPI_getbinval(tup, desc, 3, &n3);
+
+		for (i = 0; i < n; i++)
+		{
+			IngestItem *it = items[i];
+
+			if (it->state != ITEM_DUPLICATE || it->json != NULL || !item_has_key(it, uuid, machine))
+				continue;
+			if (n3)
+			{
+				it->state = ITEM_VALID;
+				stale = true;
+			}
+			else
+			{
+				MemoryContext old = MemoryContextSwitchTo(result_cxt);
+
+				it->json = DatumGetJsonbPCopy(json);
+				MemoryContextSwitchTo(old);
+			}
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	/* drop the stale keys, once each */
+	for (i = 0; i < n; i++)
+	{
+		IngestItem *it = items[i];
+		bool		first = true;
+
+		if (it->state != ITEM_VALID)
+			continue;
+		for (j = 0; j < i; j++)
+			if (items[j]->state == ITEM_VALID && same_key(items[j], it))
+				first = false;
+		if (first)
+		{
+			args[0] = UUIDPGetDatum(&it->event_uuid);
+			args[1] = text_datum(it->rec.machine_id);
+			if (SPI_execute_plan(plan_drop_key, args, NULL, false, 0) != SPI_OK_DELETE)
+				elog(ERROR, "dropping a stale record key failed");
+		}
+	}
+	return stale;
+}
+
+/*
  * store_items
- *		Step 3 of the pipeline for items[0..n): claim keys, insert, look up
- *		duplicates.  Errors propagate; the caller runs this in a
- *		subtransaction.  received_at is the reception time of all of them.
- *		JSON results are copied into result_cxt.
+ *		Step 3 of the pipeline for items[0..n): one store statement, then the
+ *		duplicates' originals.  Errors propagate; the caller decides whether
+ *		to run this in a subtransaction.  received_at is the reception time
+ *		of all of them.  JSON results are copied into result_cxt.
  */
 static void
 store_items(IngestItem **items, int n, TimestampTz received_at,
 			MemoryContext result_cxt)
 {
-	Datum	   *cols[INSERT_NCOLS];
-	bool	   *nulls[INSERT_NCOLS];
-	Datum		args[INSERT_NCOLS];
-	int			nkeys = 0,
-				nnew = 0,
-				ndup = 0,
-				i,
-				c,
-				round;
-	int			ret;
+	int			round,
+				i;
 
 	prepare_plans();
-
-	for (c = 0; c < INSERT_NCOLS; c++)
-	{
-		cols[c] = palloc(sizeof(Datum) * n);
-		nulls[c] = palloc0(sizeof(bool) * n);
-	}
-
-	/*
-	 * Claim keys.  A record whose key is already taken (by a stored record,
-	 * or by an earlier record of this batch) is a duplicate.  Round 2 runs
-	 * only if a key pointed at a record that no longer exists (a stale key;
-	 * retention normally deletes keys with their records).
-	 */
 	for (round = 0; round < 2; round++)
 	{
-		bool		stale = false;
-
-		nkeys = 0;
-		for (i = 0; i < n; i++)
-		{
-			IngestItem *it = items[i];
-
-			if (it->state != ITEM_VALID || !it->rec.has_event_id)
-				continue;
-			cols[0][nkeys] = UUIDPGetDatum(&it->event_uuid);
-			cols[1][nkeys] = text_datum(it->rec.machine_id);
-			cols[2][nkeys] = Int64GetDatum(it->id);
-			cols[3][nkeys] = TimestampTzGetDatum(received_at);
-			nkeys++;
-		}
-		if (nkeys == 0)
+		store_pending(items, n, received_at, result_cxt);
+		if (!resolve_duplicates(items, n, result_cxt))
 			break;
-
-		args[0] = make_array(cols[0], nulls[0], nkeys, UUIDOID);
-		args[1] = make_array(cols[1], nulls[1], nkeys, TEXTOID);
-		args[2] = make_array(cols[2], nulls[2], nkeys, INT8OID);
-		args[3] = make_array(cols[3], nulls[3], nkeys, TIMESTAMPTZOID);
-		ret = SPI_execute_plan(plan_keys, args, NULL, false, 0);
-		if (ret != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "claiming record keys failed: %s", SPI_result_code_string(ret));
-
-		/* whoever did not get its key back is a duplicate */
-		for (i = 0; i < n; i++)
-		{
-			IngestItem *it = items[i];
-			uint64		r;
-			bool		claimed = false;
-
-			if (it->state != ITEM_VALID || !it->rec.has_event_id)
-				continue;
-			for (r = 0; r < SPI_processed && !claimed; r++)
-			{
-				bool		isnull;
-				Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
-
-				claimed = (!isnull && DatumGetInt64(d) == it->id);
-			}
-			if (!claimed)
-				it->state = ITEM_DUPLICATE;
-		}
-		SPI_freetuptable(SPI_tuptable);
-
-		/* look up what the duplicates point at */
-		ndup = 0;
-		for (i = 0; i < n; i++)
-			if (items[i]->state == ITEM_DUPLICATE)
-			{
-				cols[0][ndup] = UUIDPGetDatum(&items[i]->event_uuid);
-				cols[1][ndup] = text_datum(items[i]->rec.machine_id);
-				ndup++;
-			}
-		if (ndup == 0)
-			break;
-
-		/*
-		 * Duplicates of records of this same batch are not inserted yet, so
-		 * only look for those whose key existed before; the rest are
-		 * resolved after the insert below.
-		 */
-		args[0] = make_array(cols[0], nulls[0], ndup, UUIDOID);
-		args[1] = make_array(cols[1], nulls[1], ndup, TEXTOID);
-		ret = SPI_execute_plan(plan_duplicates, args, NULL, false, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "looking up duplicates failed: %s", SPI_result_code_string(ret));
-		for (i = 0; i < (int) SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		n1,
-						n2,
-						n3;
-			pg_uuid_t  *uuid = DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &n1));
-			text	   *machine = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &n2));
-			Datum		json = SPI_getbinval(tup, desc, 3, &n3);
-			int			j;
-
-			for (j = 0; j < n; j++)
-			{
-				IngestItem *it = items[j];
-
-				if (it->state != ITEM_DUPLICATE || !same_key(it, uuid, machine))
-					continue;
-				if (n3)
-				{
-					/*
-					 * Stale key, unless the record it names is one of ours
-					 * (inserted below).
-					 */
-					int			k;
-					bool		ours = false;
-
-					for (k = 0; k < n; k++)
-						if (items[k]->state == ITEM_VALID && items[k]->rec.has_event_id &&
-							memcmp(items[k]->event_uuid.data, uuid->data, UUID_LEN) == 0 &&
-							same_key(items[k], uuid, machine))
-							ours = true;
-					if (!ours)
-					{
-						Datum		dargs[2];
-
-						dargs[0] = UUIDPGetDatum(&it->event_uuid);
-						dargs[1] = text_datum(it->rec.machine_id);
-						if (SPI_execute_plan(plan_drop_key, dargs, NULL, false, 0) != SPI_OK_DELETE)
-							elog(ERROR, "dropping a stale record key failed");
-						it->state = ITEM_VALID;
-						stale = true;
-					}
-				}
-				else
-				{
-					MemoryContext old = MemoryContextSwitchTo(result_cxt);
-
-					it->json = DatumGetJsonbPCopy(json);
-					MemoryContextSwitchTo(old);
-				}
-			}
-		}
-		if (!stale)
-			break;
-		/* stale keys were dropped: retry claiming for those items */
-		for (i = 0; i < n; i++)
-			if (items[i]->state == ITEM_DUPLICATE && items[i]->json == NULL)
-				items[i]->state = ITEM_VALID;
 	}
-
-	/* insert the new records in one statement */
-	nnew = 0;
 	for (i = 0; i < n; i++)
-	{
-		IngestItem *it = items[i];
-		TmRecord   *r = &it->rec;
-
-		if (it->state != ITEM_VALID)
-			continue;
-		cols[0][nnew] = Int64GetDatum(it->id);
-		cols[1][nnew] = TimestampTzGetDatum(received_at);
-		cols[2][nnew] = TimestampTzGetDatum(unix_to_timestamptz(r->created));
-		cols[3][nnew] = text_datum(r->machine_id);
-		cols[4][nnew] = text_datum(r->host_type);
-		cols[5][nnew] = text_datum(r->arch);
-		cols[6][nnew] = text_datum(r->classification);
-		cols[7][nnew] = Int16GetDatum((int16) r->severity);
-		cols[8][nnew] = text_datum(r->build);
-		cols[9][nnew] = text_datum(r->kernel_version);
-		cols[10][nnew] = Int16GetDatum((int16) r->record_version);
-		cols[11][nnew] = Int32GetDatum(r->payload_version);
-		nulls[11][nnew] = !r->has_payload_version;
-		if (r->system_name.ptr != NULL)
-			cols[12][nnew] = text_datum(r->system_name);
-		else
-			nulls[12][nnew] = true;
-		cols[13][nnew] = text_datum(r->board_name);
-		cols[14][nnew] = text_datum(r->cpu_model);
-		cols[15][nnew] = text_datum(r->bios_version);
-		cols[16][nnew] = text_datum(r->event_id);
-		cols[17][nnew] = BoolGetDatum(r->external);
-		cols[18][nnew] = payload_datum(it);
-		nnew++;
-	}
-	if (nnew > 0)
-	{
-		static const Oid elemtypes[INSERT_NCOLS] = {
-			INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
-			TEXTOID, INT2OID, TEXTOID, TEXTOID, INT2OID, INT4OID, TEXTOID,
-			TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID
-		};
-
-		for (c = 0; c < INSERT_NCOLS; c++)
-			args[c] = make_array(cols[c], nulls[c], nnew, elemtypes[c]);
-		ret = SPI_execute_plan(plan_insert, args, NULL, false, 0);
-		if (ret != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "inserting records failed: %s", SPI_result_code_string(ret));
-		for (i = 0; i < (int) SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			Datum		json = SPI_getbinval(tup, desc, 2, &isnull);
-			int			j;
-
-			for (j = 0; j < n; j++)
-				if (items[j]->state == ITEM_VALID && items[j]->id == id)
-				{
-					MemoryContext old = MemoryContextSwitchTo(result_cxt);
-
-					items[j]->json = DatumGetJsonbPCopy(json);
-					MemoryContextSwitchTo(old);
-					items[j]->state = ITEM_STORED;
-				}
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-
-	/* duplicates of records stored just now, in this same batch */
-	for (i = 0; i < n; i++)
-	{
-		IngestItem *it = items[i];
-		int			j;
-
-		if (it->state != ITEM_DUPLICATE || it->json != NULL)
-			continue;
-		for (j = 0; j < n; j++)
-			if (items[j]->state == ITEM_STORED && items[j]->rec.has_event_id &&
-				memcmp(items[j]->event_uuid.data, it->event_uuid.data, UUID_LEN) == 0 &&
-				items[j]->rec.machine_id.len == it->rec.machine_id.len &&
-				memcmp(items[j]->rec.machine_id.ptr, it->rec.machine_id.ptr, it->rec.machine_id.len) == 0)
-			{
-				it->json = items[j]->json;
-				break;
-			}
-		if (it->json == NULL)
-			elog(ERROR, "duplicate record %d has no stored original", it->ord);
-	}
-
-	for (i = 0; i < n; i++)
-		if (items[i]->state == ITEM_VALID)
+		if (items[i]->state == ITEM_VALID ||
+			(items[i]->state == ITEM_DUPLICATE && items[i]->json == NULL))
 			elog(ERROR, "record %d was neither stored nor found to be a duplicate",
 				 items[i]->ord);
 }
@@ -769,7 +805,14 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 
 		tm_ensure_partition(received_at);
 
-		if (store_in_subxact(valid, nvalid, received_at, result_cxt) != NULL)
+		/*
+		 * A single record needs no subtransaction: validation has already
+		 * caught everything that is the record's fault, so an error here is
+		 * not a rejection, and it simply propagates.
+		 */
+		if (nvalid == 1)
+			store_items(valid, 1, received_at, result_cxt);
+		else if (store_in_subxact(valid, nvalid, received_at, result_cxt) != NULL)
 		{
 			/* some record broke the batch: one at a time, to find it */
 			for (i = 0; i < nvalid; i++)

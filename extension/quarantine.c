@@ -126,10 +126,9 @@ field_label(Jsonb *fields, TmFieldId want)
 /*
  * payload_excerpt
  *		The first max bytes of the payload as a string in the database
- *		encoding: read as UTF-8 if that part is valid UTF-8 (an incomplete
- *		last character is dropped), else as Latin-1.  NUL bytes become
- *		U+FFFD, and characters the database encoding lacks become '?', so
- *		this never fails.
+ *		encoding (UTF8): read as UTF-8 if that part is valid UTF-8 (an
+ *		incomplete last character is dropped), else as Latin-1.  NUL bytes
+ *		become U+FFFD, so this never fails.
  */
 static char *
 payload_excerpt(const unsigned char *p, size_t len, size_t max)
@@ -137,7 +136,6 @@ payload_excerpt(const unsigned char *p, size_t len, size_t max)
 	StringInfoData buf;
 	size_t		n = Min(len, max);
 	bool		utf8;
-	bool		to_utf8_db = (GetDatabaseEncoding() == PG_UTF8);
 	size_t		i;
 
 	/* drop a character cut in half by the limit */
@@ -151,12 +149,8 @@ payload_excerpt(const unsigned char *p, size_t len, size_t max)
 		unsigned char c = p[i];
 
 		if (c == 0)
-			appendStringInfoString(&buf, to_utf8_db ? "\xEF\xBF\xBD" : "?");
-		else if (c < 0x80)
-			appendStringInfoChar(&buf, (char) c);
-		else if (!to_utf8_db)
-			appendStringInfoChar(&buf, '?');
-		else if (utf8)
+			appendStringInfoString(&buf, "\xEF\xBF\xBD");
+		else if (c < 0x80 || utf8)
 			appendStringInfoChar(&buf, (char) c);
 		else
 		{

@@ -54,6 +54,14 @@ extern void ClassifyInit(void);
  */
 extern const TmBlacklist *tm_blacklist_get(LOCKMODE lockmode);
 
+/*
+ * tm_push_guilty_json
+ *		Push, as the value of the key just pushed, guilty group id as
+ *		{"id", "function", "module"}, or null if isnull or there is no such
+ *		group (record_json.c).
+ */
+extern void tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull);
+
 /* ingest.c */
 extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
 

@@ -41,3 +41,10 @@ CREATE EXTENSION telemetrics;
 DROP SCHEMA telemetrics;
 CREATE EXTENSION telemetrics;
 SELECT count(*) AS schemas FROM pg_namespace WHERE nspname IN ('telemetrics', 'telemetrics_api');
+
+-- a database that is not UTF8 is refused with a clear error
+CREATE DATABASE regress_tm_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c regress_tm_latin1
+CREATE EXTENSION telemetrics;
+\c contrib_regression
+DROP DATABASE regress_tm_latin1;

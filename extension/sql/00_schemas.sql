@@ -8,6 +8,19 @@
 
 SET LOCAL search_path = pg_catalog, pg_temp;
 
+-- Payloads are stored as UTF-8 (or decoded from Latin-1 into it), and
+-- record fields may hold any Unicode character.
+DO $$
+BEGIN
+	IF pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.<>) 'UTF8' THEN
+		RAISE EXCEPTION 'telemetrics requires a database with the UTF8 encoding'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = pg_catalog.format('This database uses %s.', pg_catalog.getdatabaseencoding()),
+				  HINT = 'Create the database with ENCODING ''UTF8''.';
+	END IF;
+END
+$$;
+
 -- The control file installs into pg_catalog (the pg_cron pattern), so the
 -- schemas below are created here: if either already exists, CREATE
 -- EXTENSION fails instead of adopting a schema somebody else owns.

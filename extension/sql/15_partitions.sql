@@ -38,8 +38,11 @@ BEGIN
 		v_name := telemetrics.partition_name(v_day);
 		IF to_regclass('telemetrics.' || quote_ident(v_name)) IS NULL THEN
 			IF NOT v_locked THEN
-				-- serialize creators; then look again
-				PERFORM pg_advisory_xact_lock(hashtext('telemetrics.ensure_partitions'));
+				-- Serialize creators, then look again.  SHARE UPDATE
+				-- EXCLUSIVE conflicts with itself (and is what ATTACH takes)
+				-- but not with inserts; taking a relation lock also makes
+				-- this backend see partitions other backends just committed.
+				LOCK TABLE telemetrics.records IN SHARE UPDATE EXCLUSIVE MODE;
 				v_locked := true;
 				CONTINUE;
 			END IF;

@@ -162,7 +162,7 @@ INSERT INTO telemetrics.guilty_blacklist (function, module, match, builtin, comm
 	('__cxa_pure_virtual', NULL, 'exact', true, 'pure virtual call: the caller used a destroyed object'),
 	('_ZSt9terminatev', NULL, 'exact', true, 'std::terminate()'),
 	('_ZN10__cxxabiv111__terminateEPFvvE', NULL, 'exact', true, '__cxxabiv1::__terminate(): std::terminate internals'),
-	('_ZN9__gnu_cxx27__verbose_terminate_handlerEv', NULL, 'exact', true, '__gnu_cxx::__verbose_terminate_handler(): prints an uncaught exception, then aborts'),
+	('_ZN9__gnu_cxx27__verbose_terminate_handlerEv', NULL, 'prefix', true, '__gnu_cxx::__verbose_terminate_handler() (and its .cold part): prints an uncaught exception, then aborts'),
 	('_ZN3std9panicking', NULL, 'prefix', true, 'Rust std::panicking::*: the panicking code is below'),
 	('_ZN4core9panicking', NULL, 'prefix', true, 'Rust core::panicking::*: the panicking code is below'),
 	('_ZN3std7process5abort', NULL, 'prefix', true, 'Rust std::process::abort'),
@@ -349,6 +349,39 @@ COMMENT ON FUNCTION telemetrics.payload_parsers_check() IS
 CREATE TRIGGER payload_parsers_check
 	BEFORE INSERT OR UPDATE ON telemetrics.payload_parsers
 	FOR EACH ROW EXECUTE FUNCTION telemetrics.payload_parsers_check();
+
+-- A regprocedure column does not depend on its function: when a parser's
+-- function is dropped, unregister it (a dangling registration would fail
+-- on every record, and make a dump of the registry unrestorable).
+CREATE FUNCTION telemetrics.payload_parsers_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_name	text;
+BEGIN
+	IF pg_catalog.to_regclass('telemetrics.payload_parsers') IS NULL THEN
+		RETURN;					-- the extension itself is being dropped
+	END IF;
+	FOR v_name IN
+		DELETE FROM telemetrics.payload_parsers p
+		USING pg_catalog.pg_event_trigger_dropped_objects() d
+		WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		  AND d.objid = p.parser::pg_catalog.oid
+		RETURNING p.name
+	LOOP
+		RAISE NOTICE 'payload parser "%" was unregistered: its function was dropped', v_name;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION telemetrics.payload_parsers_drop() IS
+	'event trigger: unregister the payload parsers whose function is dropped';
+CREATE EVENT TRIGGER telemetrics_payload_parsers_drop ON sql_drop
+	WHEN TAG IN ('DROP FUNCTION', 'DROP ROUTINE', 'DROP SCHEMA', 'DROP OWNED', 'DROP EXTENSION')
+	EXECUTE FUNCTION telemetrics.payload_parsers_drop();
+COMMENT ON EVENT TRIGGER telemetrics_payload_parsers_drop IS
+	'unregister the payload parsers whose function is dropped';
 CREATE TRIGGER payload_parsers_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON telemetrics.payload_parsers
 	FOR EACH STATEMENT EXECUTE FUNCTION telemetrics.cache_invalidate();
@@ -682,7 +715,7 @@ DECLARE
 	v_match		text := lower(btrim(p_match));
 	v_comment	text := nullif(btrim(p_comment), '');
 	v_rule		telemetrics.guilty_blacklist;
-	v_result	record;
+	v_updated	bigint;
 BEGIN
 	IF v_function IS NULL OR v_function = '' THEN
 		RAISE EXCEPTION 'a blacklist rule needs a function' USING ERRCODE = 'invalid_parameter_value';
@@ -732,11 +765,11 @@ BEGIN
 	END IF;
 
 	IF p_reclassify THEN
-		v_result := telemetrics.reclassify_pending();
+		SELECT p.updated INTO v_updated FROM telemetrics.reclassify_pending() p;
 	END IF;
 	RETURN pg_catalog.jsonb_build_object(
 		'rule', telemetrics.rule_json(v_rule),
-		'reclassified', CASE WHEN p_reclassify THEN v_result.updated END,
+		'reclassified', v_updated,
 		'pending_changes', (SELECT pg_catalog.count(*) FROM telemetrics.blacklist_changes c
 							WHERE c.applied_at IS NULL));
 END
@@ -751,18 +784,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_rule		telemetrics.guilty_blacklist;
-	v_result	record;
+	v_updated	bigint;
 BEGIN
 	DELETE FROM telemetrics.guilty_blacklist b WHERE b.id = p_id RETURNING * INTO v_rule;
 	IF v_rule.id IS NULL THEN
 		RAISE EXCEPTION 'blacklist rule % not found', p_id USING ERRCODE = 'no_data_found';
 	END IF;
 	IF p_reclassify THEN
-		v_result := telemetrics.reclassify_pending();
+		SELECT p.updated INTO v_updated FROM telemetrics.reclassify_pending() p;
 	END IF;
 	RETURN pg_catalog.jsonb_build_object(
 		'rule', telemetrics.rule_json(v_rule),
-		'reclassified', CASE WHEN p_reclassify THEN v_result.updated END,
+		'reclassified', v_updated,
 		'pending_changes', (SELECT pg_catalog.count(*) FROM telemetrics.blacklist_changes c
 							WHERE c.applied_at IS NULL));
 END
@@ -853,12 +886,12 @@ COMMENT ON FUNCTION telemetrics_api.guilty_unhide(integer) IS
 
 -- pg_dump keeps the data of these tables (the shipped blacklist rules are
 -- recreated by CREATE EXTENSION, so only the added ones are dumped).
+-- telemetrics.blacklist_changes is a work queue and is not dumped: a
+-- restore logs the restored rules again (as pending, harmless changes).
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_blacklist', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_blacklist_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.blacklist_changes', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.blacklist_changes_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.payload_parsers', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.payload_parsers_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.parser_failures', '');
