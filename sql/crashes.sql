@@ -51,7 +51,7 @@ FROM telemetrics_api.top_crashes('{"page": "4"}') x;
 SELECT x->'builds' AS builds, x->'total_guilties' AS groups
 FROM telemetrics_api.top_crashes('{"builds": "2"}') x;
 SELECT x->'builds' AS builds, x->'total_guilties' AS groups
-FROM telemetrics_api.top_crashes('{"days": "40", "builds": "3"}') x;
+FROM telemetrics_api.top_crashes('{"days": "32", "builds": "3"}') x;
 SELECT x->'pages' AS pages FROM telemetrics_api.top_crashes('{"page_size": "25"}') x;
 
 -- one build: its groups only, by their count on it
@@ -75,6 +75,7 @@ GROUP BY g.function ORDER BY 2 DESC, 1 LIMIT 3;
 
 -- invalid input
 SELECT telemetrics_api.top_crashes('{"days": "0"}');
+SELECT telemetrics_api.top_crashes('{"days": "33"}');
 SELECT telemetrics_api.top_crashes('{"builds": "51"}');
 SELECT telemetrics_api.top_crashes('{"page": "0"}');
 SELECT telemetrics_api.top_crashes('{"page_size": "101"}');

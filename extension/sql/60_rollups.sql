@@ -208,23 +208,21 @@ COMMENT ON COLUMN telemetrics.rollup_totals.received IS 'records received (histo
 
 -- Crashes: records with a guilty group (crash_state classified or
 -- fallback; telemetrics.guilty, 50_classify.sql), per UTC day, guilty
--- group and build: what the top-crash lists read.
-CREATE TABLE telemetrics.rollup_crashes (
-	day				date		NOT NULL,
-	guilty_id		integer		NOT NULL,
-	build			text		COLLATE "C" NOT NULL,
-	crashes			bigint		NOT NULL,
-	CONSTRAINT rollup_crashes_pkey PRIMARY KEY (day, guilty_id, build)
-) WITH (fillfactor = 70);
-COMMENT ON TABLE telemetrics.rollup_crashes IS
-	'crashes per UTC day x guilty group x build (reclassification moves them)';
+-- group and build: the deltas that crash_recent and crash_recent_groups
+-- are made of.
+CREATE TYPE telemetrics.crash_count AS (
+	day				date,
+	guilty_id		integer,
+	build			text,
+	crashes			bigint
+);
+COMMENT ON TYPE telemetrics.crash_count IS
+	'crashes of a guilty group on a build on a UTC day (a rollup delta)';
 
--- The crashes of the last 32 days per guilty group and build, as one ring
--- of daily counts: the top-crash lists of windows up to 32 days read one
--- row per group and build instead of one per day.  The rows of build '*'
--- (no build has that name) add up all numeric builds of a group, so that
--- the overall list reads one row per group.  Rows with no crash in 32
--- days are removed by the maintenance job.
+-- The crashes of the last 32 days per build and guilty group, as one
+-- ring of daily counts: the top-crash lists read one row per group and
+-- build instead of one per day.  Rows with no crash in 32 days are removed
+-- by the maintenance job.
 CREATE TABLE telemetrics.crash_recent (
 	build			text		COLLATE "C" NOT NULL,
 	guilty_id		integer		NOT NULL,
@@ -232,9 +230,19 @@ CREATE TABLE telemetrics.crash_recent (
 	CONSTRAINT crash_recent_pkey PRIMARY KEY (build, guilty_id)
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.crash_recent IS
-	'crashes of the last 32 days per build (* = all numeric builds) x guilty group, as a ring of daily counts (telemetrics.ring_window)';
-COMMENT ON COLUMN telemetrics.crash_recent.build IS 'a build, or * for the sum over the numeric builds';
+	'crashes of the last 32 days per build x guilty group, as a ring of daily counts (telemetrics.ring_window)';
 COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, the counts of the 32 days ending on it, the count of earlier days';
+
+-- The same over all numeric builds, per guilty group: the overall top-crash
+-- list reads one row per group.
+CREATE TABLE telemetrics.crash_recent_groups (
+	guilty_id		integer		NOT NULL,
+	ring			bigint[]	NOT NULL,
+	CONSTRAINT crash_recent_groups_pkey PRIMARY KEY (guilty_id)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE telemetrics.crash_recent_groups IS
+	'crashes on numeric builds per guilty group, as a ring of daily counts (last 32 days, and all time)';
+COMMENT ON COLUMN telemetrics.crash_recent_groups.ring IS 'the last day, the counts of the 32 days ending on it, the count of earlier days';
 
 -- The machines a guilty group crashed on, per build, with their crash
 -- counts: per-build counts and affected machines of a group, and "new in
@@ -249,6 +257,8 @@ CREATE TABLE telemetrics.crash_machines (
 	CONSTRAINT crash_machines_pkey PRIMARY KEY (guilty_id, build, machine_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX crash_machines_build_idx ON telemetrics.crash_machines (build, guilty_id);
+-- the machines that crashed most, per group and build, without a sort
+CREATE INDEX crash_machines_top_idx ON telemetrics.crash_machines (guilty_id, build, crashes DESC, machine_id);
 COMMENT ON TABLE telemetrics.crash_machines IS
 	'crashes per guilty group x build x machine since installation (reclassification moves them; rows at 0 are removed by the maintenance job)';
 COMMENT ON COLUMN telemetrics.crash_machines.first_day IS 'first UTC day a crash was counted (after a reclassification, possibly earlier than the first remaining one)';
@@ -283,24 +293,32 @@ COMMENT ON TABLE telemetrics.guilty_first_builds IS
 	'the lowest numeric build each guilty group has crashes on (kept by compact_rollups from guilty_builds)';
 COMMENT ON COLUMN telemetrics.guilty_first_builds.first_build IS 'telemetrics.build_number() of that build; NULL when the group has no crash on a numeric build';
 
--- MCE records (org.clearlinux/mce/* except thermal) per ISO week, machine,
--- build, class, status and bank (mce_status and mce_bank from the
--- classification trigger).
+-- MCE records (org.clearlinux/mce/* except thermal) per ISO week, build,
+-- class, status and bank (mce_status and mce_bank from the classification
+-- trigger), and per ISO week, machine and build.
 CREATE TABLE telemetrics.rollup_mce (
 	week			date		NOT NULL,
-	machine_id		text		COLLATE "C" NOT NULL,
 	build			text		COLLATE "C" NOT NULL,
 	classification	text		COLLATE "C" NOT NULL,
 	status			text		COLLATE "C" NOT NULL,
 	bank			integer		NOT NULL,
 	records			bigint		NOT NULL,
-	CONSTRAINT rollup_mce_pkey PRIMARY KEY
-		(week, machine_id, build, classification, status, bank)
+	CONSTRAINT rollup_mce_pkey PRIMARY KEY (week, build, classification, status, bank)
 ) WITH (fillfactor = 70);
 COMMENT ON TABLE telemetrics.rollup_mce IS
-	'MCE records (org.clearlinux/mce/* but thermal) per ISO week x machine x build x class x status x bank';
+	'MCE records (org.clearlinux/mce/* but thermal) per ISO week x build x class x status x bank';
 COMMENT ON COLUMN telemetrics.rollup_mce.status IS 'last 8 hex digits of the MCE status (records.mce_status); empty when none was found';
 COMMENT ON COLUMN telemetrics.rollup_mce.bank IS 'machine-check bank (records.mce_bank); -1 when none was found';
+
+CREATE TABLE telemetrics.rollup_mce_machines (
+	week			date		NOT NULL,
+	machine_id		text		COLLATE "C" NOT NULL,
+	build			text		COLLATE "C" NOT NULL,
+	records			bigint		NOT NULL,
+	CONSTRAINT rollup_mce_machines_pkey PRIMARY KEY (week, machine_id, build)
+) WITH (fillfactor = 70);
+COMMENT ON TABLE telemetrics.rollup_mce_machines IS
+	'MCE records (org.clearlinux/mce/* but thermal) per ISO week x machine x build';
 
 -- Thermal events (org.clearlinux/mce/thermal) per ISO week and machine.
 CREATE TABLE telemetrics.rollup_thermal (
@@ -384,22 +402,28 @@ COMMENT ON TABLE telemetrics.population_last IS
 CREATE TABLE telemetrics.rollup_deltas (
 	records			telemetrics.rollup_records[],
 	platforms		telemetrics.rollup_platforms[],
-	crashes			telemetrics.rollup_crashes[],
+	crashes			telemetrics.crash_count[],
 	crash_machines	telemetrics.crash_machines[],
 	mce				telemetrics.rollup_mce[],
+	mce_machines	telemetrics.rollup_mce_machines[],
 	thermal			telemetrics.rollup_thermal[],
 	build_days		telemetrics.population_build_days[],
 	build_last		telemetrics.population_build_last[],
 	pop_days		telemetrics.population_days[],
 	pop_last		telemetrics.population_last[]
 );
+-- Inserted and deleted all the time: vacuum it often, so that readers
+-- scan few dead pages.
+ALTER TABLE telemetrics.rollup_deltas SET (autovacuum_vacuum_scale_factor = 0,
+	autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE telemetrics.rollup_deltas IS
 	'rollup counts added by statements on telemetrics.records and not yet folded in by compact_rollups(); one row per statement';
 COMMENT ON COLUMN telemetrics.rollup_deltas.records IS 'deltas of rollup_records (received and stored)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.platforms IS 'deltas of rollup_platforms';
-COMMENT ON COLUMN telemetrics.rollup_deltas.crashes IS 'deltas of rollup_crashes';
+COMMENT ON COLUMN telemetrics.rollup_deltas.crashes IS 'crashes per day, guilty group and build (for crash_recent and crash_recent_groups)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.crash_machines IS 'deltas of crash_machines (crashes; first and last day)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.mce IS 'deltas of rollup_mce';
+COMMENT ON COLUMN telemetrics.rollup_deltas.mce_machines IS 'deltas of rollup_mce_machines';
 COMMENT ON COLUMN telemetrics.rollup_deltas.thermal IS 'deltas of rollup_thermal';
 COMMENT ON COLUMN telemetrics.rollup_deltas.build_days IS 'deltas of population_build_days';
 COMMENT ON COLUMN telemetrics.rollup_deltas.build_last IS 'deltas of population_build_last';
@@ -453,24 +477,22 @@ CREATE VIEW telemetrics.rollup_totals_v AS
 COMMENT ON VIEW telemetrics.rollup_totals_v IS
 	'rollup_totals plus pending deltas (several rows per key: add them up)';
 
-CREATE VIEW telemetrics.rollup_crashes_v AS
-	SELECT day, guilty_id, build, crashes FROM telemetrics.rollup_crashes
-	UNION ALL
-	SELECT x.day, x.guilty_id, x.build, x.crashes
-	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
-COMMENT ON VIEW telemetrics.rollup_crashes_v IS
-	'rollup_crashes plus pending deltas (several rows per key: add them up)';
-
 CREATE VIEW telemetrics.crash_recent_v AS
 	SELECT build, guilty_id, ring FROM telemetrics.crash_recent
 	UNION ALL
-	SELECT b.build, x.guilty_id, telemetrics.ring_of(x.day, x.crashes)
-	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x,
-		 LATERAL (SELECT x.build
-				  UNION ALL
-				  SELECT '*' WHERE telemetrics.build_number(x.build) IS NOT NULL) b;
+	SELECT x.build, x.guilty_id, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
 COMMENT ON VIEW telemetrics.crash_recent_v IS
 	'crash_recent plus pending deltas (several rows per key: add up their ring_window)';
+
+CREATE VIEW telemetrics.crash_recent_groups_v AS
+	SELECT guilty_id, ring FROM telemetrics.crash_recent_groups
+	UNION ALL
+	SELECT x.guilty_id, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x
+	WHERE telemetrics.build_number(x.build) IS NOT NULL;
+COMMENT ON VIEW telemetrics.crash_recent_groups_v IS
+	'crash_recent_groups plus pending deltas (several rows per key: add up their ring_window)';
 
 CREATE VIEW telemetrics.crash_machines_v AS
 	SELECT c.guilty_id, c.build, c.machine_id, sum(c.crashes) AS crashes,
@@ -507,12 +529,20 @@ COMMENT ON VIEW telemetrics.guilty_builds_v IS
 	'guilty_builds plus pending deltas (several rows per key: add them up)';
 
 CREATE VIEW telemetrics.rollup_mce_v AS
-	SELECT week, machine_id, build, classification, status, bank, records FROM telemetrics.rollup_mce
+	SELECT week, build, classification, status, bank, records FROM telemetrics.rollup_mce
 	UNION ALL
-	SELECT x.week, x.machine_id, x.build, x.classification, x.status, x.bank, x.records
+	SELECT x.week, x.build, x.classification, x.status, x.bank, x.records
 	FROM telemetrics.rollup_deltas d, unnest(d.mce) x;
 COMMENT ON VIEW telemetrics.rollup_mce_v IS
 	'rollup_mce plus pending deltas (several rows per key: add them up)';
+
+CREATE VIEW telemetrics.rollup_mce_machines_v AS
+	SELECT week, machine_id, build, records FROM telemetrics.rollup_mce_machines
+	UNION ALL
+	SELECT x.week, x.machine_id, x.build, x.records
+	FROM telemetrics.rollup_deltas d, unnest(d.mce_machines) x;
+COMMENT ON VIEW telemetrics.rollup_mce_machines_v IS
+	'rollup_mce_machines plus pending deltas (several rows per key: add them up)';
 
 CREATE VIEW telemetrics.rollup_thermal_v AS
 	SELECT week, machine_id, records FROM telemetrics.rollup_thermal
@@ -625,22 +655,20 @@ BEGIN
 									  (r.system_name), (r.external), (r.system_name, r.build))) g
 		WHERE g.n <> 0
 		ON CONFLICT (dimension, value, detail) DO UPDATE SET received = t.received + excluded.received),
-	u_crashes AS (
-		INSERT INTO telemetrics.rollup_crashes AS t
-		SELECT x.day, x.guilty_id, x.build, sum(x.crashes)
-		FROM d, unnest(d.crashes) x
-		GROUP BY x.day, x.guilty_id, x.build
-		ON CONFLICT (day, guilty_id, build) DO UPDATE SET crashes = t.crashes + excluded.crashes),
 	u_recent AS (
 		INSERT INTO telemetrics.crash_recent AS t
-		SELECT b.build, x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
-		FROM d, unnest(d.crashes) x,
-			 LATERAL (SELECT x.build
-					  UNION ALL
-					  SELECT '*' WHERE telemetrics.build_number(x.build) IS NOT NULL) b
+		SELECT x.build, x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
+		FROM d, unnest(d.crashes) x
 		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
-		GROUP BY b.build, x.guilty_id
+		GROUP BY x.build, x.guilty_id
 		ON CONFLICT (build, guilty_id) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
+	u_recent_groups AS (
+		INSERT INTO telemetrics.crash_recent_groups AS t
+		SELECT x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
+		FROM d, unnest(d.crashes) x
+		WHERE telemetrics.build_number(x.build) IS NOT NULL
+		GROUP BY x.guilty_id
+		ON CONFLICT (guilty_id) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	cm AS (
 		SELECT x.guilty_id, x.build, x.machine_id, sum(x.crashes) AS crashes,
 			   min(x.first_day) AS first_day, max(x.last_day) AS last_day
@@ -675,11 +703,17 @@ BEGIN
 		RETURNING t.guilty_id, (t.xmax = 0 OR t.crashes <= 0) AS changed),
 	u_mce AS (
 		INSERT INTO telemetrics.rollup_mce AS t
-		SELECT x.week, x.machine_id, x.build, x.classification, x.status, x.bank, sum(x.records)
+		SELECT x.week, x.build, x.classification, x.status, x.bank, sum(x.records)
 		FROM d, unnest(d.mce) x
-		GROUP BY x.week, x.machine_id, x.build, x.classification, x.status, x.bank
-		ON CONFLICT (week, machine_id, build, classification, status, bank)
+		GROUP BY x.week, x.build, x.classification, x.status, x.bank
+		ON CONFLICT (week, build, classification, status, bank)
 		DO UPDATE SET records = t.records + excluded.records),
+	u_mce_machines AS (
+		INSERT INTO telemetrics.rollup_mce_machines AS t
+		SELECT x.week, x.machine_id, x.build, sum(x.records)
+		FROM d, unnest(d.mce_machines) x
+		GROUP BY x.week, x.machine_id, x.build
+		ON CONFLICT (week, machine_id, build) DO UPDATE SET records = t.records + excluded.records),
 	u_thermal AS (
 		INSERT INTO telemetrics.rollup_thermal AS t
 		SELECT x.week, x.machine_id, sum(x.records)
@@ -767,9 +801,10 @@ AS $$
 DECLARE
 	v_records		telemetrics.rollup_records[];
 	v_platforms		telemetrics.rollup_platforms[];
-	v_crashes		telemetrics.rollup_crashes[];
+	v_crashes		telemetrics.crash_count[];
 	v_machines		telemetrics.crash_machines[];
 	v_mce			telemetrics.rollup_mce[];
+	v_mce_machines	telemetrics.rollup_mce_machines[];
 	v_thermal		telemetrics.rollup_thermal[];
 	v_build_days	telemetrics.population_build_days[] := '{}';
 	v_build_last	telemetrics.population_build_last[] := '{}';
@@ -799,7 +834,7 @@ BEGIN
 						s.arch) g),
 		(SELECT array_agg(ROW(g.day, g.host_type, g.n)::telemetrics.rollup_platforms)
 		 FROM (SELECT s.day, s.host_type, count(*) AS n FROM src s GROUP BY s.day, s.host_type) g),
-		(SELECT array_agg(ROW(g.day, g.guilty_id, g.build, g.n)::telemetrics.rollup_crashes)
+		(SELECT array_agg(ROW(g.day, g.guilty_id, g.build, g.n)::telemetrics.crash_count)
 		 FROM (SELECT s.day, s.guilty_id, s.build, count(*) AS n
 			   FROM src s WHERE s.guilty_id IS NOT NULL
 			   GROUP BY s.day, s.guilty_id, s.build) g),
@@ -807,19 +842,25 @@ BEGIN
 		 FROM (SELECT s.guilty_id, s.build, s.machine_id, count(*) AS n, min(s.day) AS d0, max(s.day) AS d1
 			   FROM src s WHERE s.guilty_id IS NOT NULL
 			   GROUP BY s.guilty_id, s.build, s.machine_id) g),
-		(SELECT array_agg(ROW(g.week, g.machine_id, g.build, g.classification, g.status, g.bank,
+		(SELECT array_agg(ROW(g.week, g.build, g.classification, g.status, g.bank,
 							  g.n)::telemetrics.rollup_mce)
-		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, s.build, s.classification,
+		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.build, s.classification,
 					  COALESCE(s.mce_status, '') AS status, COALESCE(s.mce_bank, -1) AS bank, count(*) AS n
 			   FROM src s
 			   WHERE s.classification LIKE 'org.clearlinux/mce/%'
 				 AND s.classification <> 'org.clearlinux/mce/thermal'
-			   GROUP BY 1, 2, 3, 4, 5, 6) g),
+			   GROUP BY 1, 2, 3, 4, 5) g),
+		(SELECT array_agg(ROW(g.week, g.machine_id, g.build, g.n)::telemetrics.rollup_mce_machines)
+		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, s.build, count(*) AS n
+			   FROM src s
+			   WHERE s.classification LIKE 'org.clearlinux/mce/%'
+				 AND s.classification <> 'org.clearlinux/mce/thermal'
+			   GROUP BY 1, 2, 3) g),
 		(SELECT array_agg(ROW(g.week, g.machine_id, g.n)::telemetrics.rollup_thermal)
 		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, count(*) AS n
 			   FROM src s WHERE s.classification = 'org.clearlinux/mce/thermal'
 			   GROUP BY 1, 2) g)
-	INTO v_records, v_platforms, v_crashes, v_machines, v_mce, v_thermal;
+	INTO v_records, v_platforms, v_crashes, v_machines, v_mce, v_mce_machines, v_thermal;
 
 	-- population: the sets of machines, per day present in the statement
 	FOR v_day IN
@@ -893,7 +934,7 @@ BEGIN
 	END LOOP;
 
 	INSERT INTO telemetrics.rollup_deltas
-	VALUES (v_records, v_platforms, v_crashes, v_machines, v_mce, v_thermal,
+	VALUES (v_records, v_platforms, v_crashes, v_machines, v_mce, v_mce_machines, v_thermal,
 			NULLIF(v_build_days, '{}'), NULLIF(v_build_last, '{}'), NULLIF(v_days, '{}'),
 			NULLIF(v_last, '{}'));
 
@@ -914,9 +955,10 @@ AS $$
 DECLARE
 	v_records		telemetrics.rollup_records[];
 	v_platforms		telemetrics.rollup_platforms[];
-	v_crashes		telemetrics.rollup_crashes[];
+	v_crashes		telemetrics.crash_count[];
 	v_machines		telemetrics.crash_machines[];
 	v_mce			telemetrics.rollup_mce[];
+	v_mce_machines	telemetrics.rollup_mce_machines[];
 	v_thermal		telemetrics.rollup_thermal[];
 BEGIN
 	WITH src AS MATERIALIZED (
@@ -942,7 +984,7 @@ BEGIN
 		(SELECT array_agg(ROW(g.day, g.host_type, g.n)::telemetrics.rollup_platforms)
 		 FROM (SELECT s.day, s.host_type, sum(s.k) AS n FROM src s
 			   GROUP BY s.day, s.host_type HAVING sum(s.k) <> 0) g),
-		(SELECT array_agg(ROW(g.day, g.guilty_id, g.build, g.n)::telemetrics.rollup_crashes)
+		(SELECT array_agg(ROW(g.day, g.guilty_id, g.build, g.n)::telemetrics.crash_count)
 		 FROM (SELECT s.day, s.guilty_id, s.build, sum(s.k) AS n
 			   FROM src s WHERE s.guilty_id IS NOT NULL
 			   GROUP BY s.day, s.guilty_id, s.build HAVING sum(s.k) <> 0) g),
@@ -950,24 +992,32 @@ BEGIN
 		 FROM (SELECT s.guilty_id, s.build, s.machine_id, sum(s.k) AS n, min(s.day) AS d0, max(s.day) AS d1
 			   FROM src s WHERE s.guilty_id IS NOT NULL
 			   GROUP BY s.guilty_id, s.build, s.machine_id HAVING sum(s.k) <> 0) g),
-		(SELECT array_agg(ROW(g.week, g.machine_id, g.build, g.classification, g.status, g.bank,
+		(SELECT array_agg(ROW(g.week, g.build, g.classification, g.status, g.bank,
 							  g.n)::telemetrics.rollup_mce)
-		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, s.build, s.classification,
+		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.build, s.classification,
 					  COALESCE(s.mce_status, '') AS status, COALESCE(s.mce_bank, -1) AS bank, sum(s.k) AS n
 			   FROM src s
 			   WHERE s.classification LIKE 'org.clearlinux/mce/%'
 				 AND s.classification <> 'org.clearlinux/mce/thermal'
-			   GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(s.k) <> 0) g),
+			   GROUP BY 1, 2, 3, 4, 5 HAVING sum(s.k) <> 0) g),
+		(SELECT array_agg(ROW(g.week, g.machine_id, g.build, g.n)::telemetrics.rollup_mce_machines)
+		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, s.build, sum(s.k) AS n
+			   FROM src s
+			   WHERE s.classification LIKE 'org.clearlinux/mce/%'
+				 AND s.classification <> 'org.clearlinux/mce/thermal'
+			   GROUP BY 1, 2, 3 HAVING sum(s.k) <> 0) g),
 		(SELECT array_agg(ROW(g.week, g.machine_id, g.n)::telemetrics.rollup_thermal)
 		 FROM (SELECT date_trunc('week', s.day)::date AS week, s.machine_id, sum(s.k) AS n
 			   FROM src s WHERE s.classification = 'org.clearlinux/mce/thermal'
 			   GROUP BY 1, 2 HAVING sum(s.k) <> 0) g)
-	INTO v_records, v_platforms, v_crashes, v_machines, v_mce, v_thermal;
+	INTO v_records, v_platforms, v_crashes, v_machines, v_mce, v_mce_machines, v_thermal;
 
 	IF v_records IS NOT NULL OR v_platforms IS NOT NULL OR v_crashes IS NOT NULL
-	   OR v_machines IS NOT NULL OR v_mce IS NOT NULL OR v_thermal IS NOT NULL THEN
-		INSERT INTO telemetrics.rollup_deltas (records, platforms, crashes, crash_machines, mce, thermal)
-		VALUES (v_records, v_platforms, v_crashes, v_machines, v_mce, v_thermal);
+	   OR v_machines IS NOT NULL OR v_mce IS NOT NULL OR v_mce_machines IS NOT NULL
+	   OR v_thermal IS NOT NULL THEN
+		INSERT INTO telemetrics.rollup_deltas
+			(records, platforms, crashes, crash_machines, mce, mce_machines, thermal)
+		VALUES (v_records, v_platforms, v_crashes, v_machines, v_mce, v_mce_machines, v_thermal);
 		PERFORM telemetrics.compact_rollups_if_due();
 	END IF;
 	RETURN NULL;
@@ -1046,12 +1096,13 @@ SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_platforms', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.platform_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_state', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_totals', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_crashes', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent_groups', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_first_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_mce', '');
+SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_mce_machines', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_thermal', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.machine_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.machine_activity', '');

@@ -12,10 +12,10 @@
 --     item 6); a page past the end is empty, not an error;
 --   * a per-build list of an unknown build, or of a build with no crash,
 --     is empty, not an error (9.2 item 7).
--- Windows are "the last N days": today (UTC) and the N - 1 days before, by
--- reception day (the reference used the client's clock).  Windows of up to
--- 32 days read telemetrics.crash_recent (one ring of daily counts per
--- group and build); longer ones the daily rollup.
+-- Windows are "the last N days", N from 1 to 32: today (UTC) and the N - 1
+-- days before, by reception day (the reference used the client's clock).
+-- They read rings of daily counts: crash_recent_groups (one row per group)
+-- and crash_recent (one per build and group).
 
 -- The backtrace classes.  telemetrics.backtrace_classes() reads the
 -- setting with current_setting(), which is NULL until the library that
@@ -42,7 +42,7 @@ AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params,
 					ARRAY['days', 'builds', 'build', 'page', 'page_size']);
-	v_days		integer := telemetrics.api_int(v_params, 'days', 7, 1, 366);
+	v_days		integer := telemetrics.api_int(v_params, 'days', 7, 1, 32);
 	v_nbuilds	integer := telemetrics.api_int(v_params, 'builds', 8, 1, 50);
 	v_build		text := COALESCE(telemetrics.api_text(v_params, 'build'), 'overall');
 	v_page		integer := telemetrics.api_int(v_params, 'page', 1, 1, 100000);
@@ -68,23 +68,22 @@ BEGIN
 	END IF;
 
 	-- crashes per visible group in the window, over the columns' builds:
-	-- windows up to 32 days read one ring per group (build * minus the
-	-- numeric builds not shown, or the one build); longer ones the daily
-	-- rollup
+	-- one ring per group (all numeric builds, minus the numeric builds not
+	-- shown), or one per group of the one build
 	WITH per AS (
-		SELECT c.guilty_id,
-			   sum(telemetrics.ring_window(c.ring, v_from) * CASE WHEN c.build = '*' OR v_build <> 'overall'
-																	THEN 1 ELSE -1 END) AS total
-		FROM telemetrics.crash_recent_v c
-		WHERE v_days <= 32
-		  AND (CASE WHEN v_build = 'overall' THEN c.build = '*' OR c.build = ANY (v_others)
-					ELSE c.build = v_build END)
-		GROUP BY c.guilty_id
-		UNION ALL
-		SELECT c.guilty_id, sum(c.crashes)
-		FROM telemetrics.rollup_crashes_v c
-		WHERE v_days > 32 AND c.day >= v_from AND c.build = ANY (v_builds)
-		GROUP BY c.guilty_id),
+		SELECT x.guilty_id, sum(x.n) AS total
+		FROM (SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from) AS n
+			  FROM telemetrics.crash_recent_groups_v c
+			  WHERE v_build = 'overall'
+			  UNION ALL
+			  SELECT c.guilty_id, -telemetrics.ring_window(c.ring, v_from)
+			  FROM telemetrics.crash_recent_v c
+			  WHERE v_build = 'overall' AND c.build = ANY (v_others)
+			  UNION ALL
+			  SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from)
+			  FROM telemetrics.crash_recent_v c
+			  WHERE v_build <> 'overall' AND c.build = v_build) x
+		GROUP BY x.guilty_id),
 	ranked AS MATERIALIZED (
 		SELECT p.guilty_id, p.total, row_number() OVER (ORDER BY p.total DESC, p.guilty_id) AS rank,
 			   count(*) OVER () AS n
@@ -98,13 +97,7 @@ BEGIN
 	cells AS (
 		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
 		FROM telemetrics.crash_recent_v c
-		WHERE v_days <= 32 AND c.build = ANY (v_builds)
-		  AND c.guilty_id IN (SELECT guilty_id FROM page)
-		GROUP BY c.guilty_id, c.build
-		UNION ALL
-		SELECT c.guilty_id, c.build, sum(c.crashes)
-		FROM telemetrics.rollup_crashes_v c
-		WHERE v_days > 32 AND c.day >= v_from AND c.build = ANY (v_builds)
+		WHERE c.build = ANY (v_builds)
 		  AND c.guilty_id IN (SELECT guilty_id FROM page)
 		GROUP BY c.guilty_id, c.build),
 	nz AS (SELECT * FROM cells WHERE crashes > 0)
@@ -133,7 +126,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION telemetrics_api.top_crashes(jsonb) IS
-	'GET /api/crashes: guilty groups with the most crashes in the last days days over the latest builds numeric builds '
+	'GET /api/crashes: guilty groups with the most crashes in the last days (1 to 32) days over the latest builds numeric builds '
 	'(build=overall), or on one build (build=<build>), hidden groups excluded, in pages of page_size; '
 	'builds[].max is the largest count on the build among the page''s groups';
 
@@ -170,18 +163,41 @@ DECLARE
 	v_top		integer := telemetrics.api_int(v_params, 'machines', 20, 0, 500);
 	v_result	jsonb;
 BEGIN
-	WITH b AS (
+	WITH b AS MATERIALIZED (
 		SELECT build, sum(crashes) AS crashes, sum(machines) AS machines,
 			   min(first_day) AS first_day, max(last_day) AS last_day
 		FROM telemetrics.guilty_builds_v
 		WHERE guilty_id = v_guilty.id
 		GROUP BY build
 		HAVING sum(crashes) > 0),
+	-- the machines that crashed most per build: the top of the index, plus
+	-- as many more as there are pending deltas (which can reorder them),
+	-- plus the machines with pending deltas; then exact counts
+	pend AS MATERIALIZED (
+		SELECT x.build, x.machine_id, sum(x.crashes) AS crashes, max(x.last_day) AS last_day
+		FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x
+		WHERE x.guilty_id = v_guilty.id
+		GROUP BY x.build, x.machine_id),
+	cand AS (
+		SELECT b.build, t.machine_id
+		FROM b CROSS JOIN LATERAL (
+			SELECT c.machine_id FROM telemetrics.crash_machines c
+			WHERE c.guilty_id = v_guilty.id AND c.build = b.build AND v_top > 0
+			ORDER BY c.crashes DESC, c.machine_id
+			LIMIT v_top + (SELECT count(*) FROM pend p WHERE p.build = b.build)) t
+		UNION
+		SELECT p.build, p.machine_id FROM pend p WHERE v_top > 0),
 	m AS (
+		SELECT c.build, c.machine_id, COALESCE(cm.crashes, 0) + COALESCE(p.crashes, 0) AS crashes,
+			   greatest(cm.last_day, p.last_day) AS last_day
+		FROM cand c
+		LEFT JOIN telemetrics.crash_machines cm
+			ON cm.guilty_id = v_guilty.id AND cm.build = c.build AND cm.machine_id = c.machine_id
+		LEFT JOIN pend p ON p.build = c.build AND p.machine_id = c.machine_id),
+	top AS (
 		SELECT build, machine_id, crashes, last_day,
 			   row_number() OVER (PARTITION BY build ORDER BY crashes DESC, machine_id) AS rank
-		FROM telemetrics.crash_machines_v
-		WHERE guilty_id = v_guilty.id AND v_top > 0)
+		FROM m WHERE crashes > 0)
 	SELECT jsonb_build_object(
 		'guilty', telemetrics.guilty_group_json(v_guilty),
 		'crashes', COALESCE((SELECT sum(crashes) FROM b), 0),
@@ -190,9 +206,9 @@ BEGIN
 					'build', b.build, 'crashes', b.crashes, 'machines', b.machines,
 					'first_day', b.first_day, 'last_day', b.last_day,
 					'top_machines', COALESCE((
-						SELECT jsonb_agg(jsonb_build_object('machine_id', m.machine_id, 'crashes', m.crashes,
-															'last_day', m.last_day) ORDER BY m.rank)
-						FROM m WHERE m.build = b.build AND m.rank <= v_top), '[]'))
+						SELECT jsonb_agg(jsonb_build_object('machine_id', t.machine_id, 'crashes', t.crashes,
+															'last_day', t.last_day) ORDER BY t.rank)
+						FROM top t WHERE t.build = b.build AND t.rank <= v_top), '[]'))
 					ORDER BY telemetrics.build_order(b.build) DESC)
 			FROM b), '[]'))
 	INTO v_result;
@@ -202,6 +218,21 @@ $$;
 COMMENT ON FUNCTION telemetrics_api.get_guilty(jsonb) IS
 	'GET /api/guilties/{id}: a guilty group with its crashes and affected machines per build (newest build first) '
 	'and the machines that crashed most per build (machines, default 20); P0002 if unknown';
+
+-- A crash as the backtraces listing shows it.
+CREATE FUNCTION telemetrics.backtrace_json(r telemetrics.records)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.jsonb_build_object(
+		'id', r.id, 'machine_id', r.machine_id, 'build', r.build,
+		'classification', r.classification, 'crash_state', r.crash_state,
+		'ts_capture', telemetrics.format_ts(r.created_at),
+		'ts_reception', telemetrics.format_ts(r.received_at),
+		'payload', r.payload)
+$$;
+COMMENT ON FUNCTION telemetrics.backtrace_json(telemetrics.records) IS
+	'a crash record as the backtraces listing shows it: id, machine, build, class, crash state, times, payload';
 
 CREATE FUNCTION telemetrics_api.list_guilty_backtraces(p_params jsonb)
 RETURNS jsonb
@@ -221,20 +252,28 @@ DECLARE
 	v_n			bigint;
 	v_next		bigint;
 BEGIN
-	SELECT COALESCE(jsonb_agg(x.j ORDER BY x.id DESC), '[]'), count(*)
-	INTO v_records, v_n
-	FROM (SELECT r.id, jsonb_build_object(
-				'id', r.id, 'machine_id', r.machine_id, 'build', r.build,
-				'classification', r.classification, 'crash_state', r.crash_state,
-				'ts_capture', telemetrics.format_ts(r.created_at),
-				'ts_reception', telemetrics.format_ts(r.received_at),
-				'payload', r.payload) AS j
-		  FROM telemetrics.records r
-		  WHERE r.guilty_id = v_guilty.id AND r.id < v_cursor
-			AND (v_machine IS NULL OR r.machine_id = v_machine)
-			AND (v_build IS NULL OR r.build = v_build)
-		  ORDER BY r.id DESC
-		  LIMIT v_limit + 1) x;
+	-- With a machine, its records (index on machine_id, id) are few; else
+	-- the group's (index on guilty_id, id).  "guilty_id + 0" keeps the
+	-- planner off the group's index when it would read far more.
+	IF v_machine IS NOT NULL THEN
+		SELECT COALESCE(jsonb_agg(x.j ORDER BY x.id DESC), '[]'), count(*)
+		INTO v_records, v_n
+		FROM (SELECT r.id, telemetrics.backtrace_json(r) AS j
+			  FROM telemetrics.records r
+			  WHERE r.machine_id = v_machine AND r.guilty_id + 0 = v_guilty.id AND r.id < v_cursor
+				AND (v_build IS NULL OR r.build = v_build)
+			  ORDER BY r.id DESC
+			  LIMIT v_limit + 1) x;
+	ELSE
+		SELECT COALESCE(jsonb_agg(x.j ORDER BY x.id DESC), '[]'), count(*)
+		INTO v_records, v_n
+		FROM (SELECT r.id, telemetrics.backtrace_json(r) AS j
+			  FROM telemetrics.records r
+			  WHERE r.guilty_id = v_guilty.id AND r.id < v_cursor
+				AND (v_build IS NULL OR r.build = v_build)
+			  ORDER BY r.id DESC
+			  LIMIT v_limit + 1) x;
+	END IF;
 	IF v_n > v_limit THEN
 		v_records := v_records - v_limit;
 		v_next := (v_records -> (v_limit - 1) ->> 'id')::bigint;

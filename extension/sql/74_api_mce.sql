@@ -19,48 +19,49 @@ DECLARE
 	v_from		date := date_trunc('week', (now() AT TIME ZONE 'UTC')::date)::date - 7 * (v_weeks - 1);
 	v_result	jsonb;
 BEGIN
-	WITH m AS (
-		SELECT week, machine_id, build, classification, status, sum(records) AS records
+	WITH c AS MATERIALIZED (
+		SELECT week, build, classification, status, sum(records) AS records
 		FROM telemetrics.rollup_mce_v
 		WHERE week >= v_from
-		GROUP BY week, machine_id, build, classification, status
+		GROUP BY week, build, classification, status
 		HAVING sum(records) > 0),
-	top AS (
-		SELECT machine_id, sum(records) AS records
-		FROM m GROUP BY machine_id
-		ORDER BY 2 DESC, 1 LIMIT v_top)
+	mb AS MATERIALIZED (
+		SELECT machine_id, build, sum(records) AS records
+		FROM telemetrics.rollup_mce_machines_v
+		WHERE week >= v_from
+		GROUP BY machine_id, build
+		HAVING sum(records) > 0),
+	mt AS (
+		SELECT machine_id, sum(records) AS records,
+			   jsonb_agg(jsonb_build_object('build', build, 'records', records)
+						 ORDER BY telemetrics.build_order(build)) AS builds
+		FROM mb GROUP BY machine_id)
 	SELECT jsonb_build_object(
 		'weeks', v_weeks,
-		'records', COALESCE((SELECT sum(records) FROM m), 0),
-		'machines', (SELECT count(DISTINCT machine_id) FROM m),
+		'records', COALESCE((SELECT sum(records) FROM c), 0),
+		'machines', (SELECT count(*) FROM mt),
 		'by_week', COALESCE((
 			SELECT jsonb_agg(jsonb_build_object('week', w.week, 'iso_week', to_char(w.week, 'IYYY-"W"IW'),
 												'classification', w.classification, 'records', w.records)
 							 ORDER BY w.week, w.classification)
-			FROM (SELECT week, classification, sum(records) AS records FROM m GROUP BY 1, 2) w), '[]'),
+			FROM (SELECT week, classification, sum(records) AS records FROM c GROUP BY 1, 2) w), '[]'),
 		'by_class', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('classification', c.classification, 'records', c.records)
-							 ORDER BY c.records DESC, c.classification)
-			FROM (SELECT classification, sum(records) AS records FROM m GROUP BY 1) c), '[]'),
+			SELECT jsonb_agg(jsonb_build_object('classification', x.classification, 'records', x.records)
+							 ORDER BY x.records DESC, x.classification)
+			FROM (SELECT classification, sum(records) AS records FROM c GROUP BY 1) x), '[]'),
 		'by_status', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('status', NULLIF(s.status, ''), 'records', s.records,
-												'machines', s.machines)
-							 ORDER BY s.status)
-			FROM (SELECT status, sum(records) AS records, count(DISTINCT machine_id) AS machines
-				  FROM m GROUP BY 1) s), '[]'),
+			SELECT jsonb_agg(jsonb_build_object('status', NULLIF(x.status, ''), 'records', x.records)
+							 ORDER BY x.status)
+			FROM (SELECT status, sum(records) AS records FROM c GROUP BY 1) x), '[]'),
 		'by_build', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object('build', b.build, 'records', b.records)
-							 ORDER BY telemetrics.build_order(b.build))
-			FROM (SELECT build, sum(records) AS records FROM m GROUP BY 1) b), '[]'),
+			SELECT jsonb_agg(jsonb_build_object('build', x.build, 'records', x.records)
+							 ORDER BY telemetrics.build_order(x.build))
+			FROM (SELECT build, sum(records) AS records FROM c GROUP BY 1) x), '[]'),
 		'top_machines', COALESCE((
-			SELECT jsonb_agg(jsonb_build_object(
-					'machine_id', t.machine_id, 'records', t.records,
-					'builds', (SELECT jsonb_agg(jsonb_build_object('build', x.build, 'records', x.records)
-												ORDER BY telemetrics.build_order(x.build))
-							   FROM (SELECT build, sum(records) AS records FROM m
-									 WHERE m.machine_id = t.machine_id GROUP BY 1) x))
-					ORDER BY t.records DESC, t.machine_id)
-			FROM top t), '[]'))
+			SELECT jsonb_agg(jsonb_build_object('machine_id', t.machine_id, 'records', t.records,
+												'builds', t.builds)
+							 ORDER BY t.records DESC, t.machine_id)
+			FROM (SELECT * FROM mt ORDER BY records DESC, machine_id LIMIT v_top) t), '[]'))
 	INTO v_result;
 	RETURN v_result;
 END
