@@ -82,8 +82,9 @@ CREATE INDEX records_classification_idx ON telemetrics.records (classification, 
 CREATE INDEX records_build_idx ON telemetrics.records (build, id);
 -- Crashes of a guilty group; reclassification after a blacklist change
 -- finds the records whose guilty frame a new rule matches, and those that
--- fell back to an unknown or last frame, through these.
-CREATE INDEX records_guilty_id_idx ON telemetrics.records (guilty_id)
+-- fell back to an unknown or last frame, through these.  The id makes a
+-- group's crashes come newest first (the backtraces API pages them).
+CREATE INDEX records_guilty_id_idx ON telemetrics.records (guilty_id, id)
 	WHERE guilty_id IS NOT NULL;
 CREATE INDEX records_fallback_idx ON telemetrics.records (guilty_id)
 	WHERE crash_state = 'fallback';
