@@ -63,6 +63,7 @@ describe('web UI', () => {
   const problems = [];	// console errors, page errors, failed requests, dialogs
 
   before(async () => {
+    fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-ui-'));
     const bin = path.join(ROOT, 'gateway/telemetrics-gateway');
@@ -153,7 +154,7 @@ describe('web UI', () => {
         assert.equal(await page.locator('#main .state.error').count(), 0, `${route}: ${await page.locator('#main .state.error').allTextContents()}`);
         assert.ok((await page.locator('#main .view').innerText()).length > 20, `${route} shows something`);
         await page.waitForTimeout(300);	// charts draw on the next frame
-        await page.screenshot({ path: path.join(SHOTS, `${route.replace(/\//g, '-')}-${tag}.png`), fullPage: true });
+        await page.screenshot({ path: path.join(SHOTS, `${route.split('/')[0]}-${tag}.png`), fullPage: true });
         if (tag === 'phone') {
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
           assert.ok(overflow <= 1, `${route} fits the phone's width (overflow ${overflow} px)`);
