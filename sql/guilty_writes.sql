@@ -31,7 +31,7 @@ SELECT id AS wrapper FROM telemetrics.guilty WHERE function = 'wrapper()' \gset
 
 CREATE VIEW pg_temp.counts AS
 	SELECT g.function,
-		   (SELECT sum(telemetrics.ring_total(ring)) FROM telemetrics.crash_recent_v c WHERE c.guilty_id = g.id) AS day_rollup,
+		   (SELECT sum(telemetrics.ring_window(ring, '2000-01-01')) FROM telemetrics.guilty_builds_v c WHERE c.guilty_id = g.id) AS day_rollup,
 		   (SELECT sum(crashes) FROM telemetrics.guilty_builds_v c WHERE c.guilty_id = g.id) AS all_time,
 		   (SELECT sum(machines) FROM telemetrics.guilty_builds_v c WHERE c.guilty_id = g.id) AS machines,
 		   (SELECT count(*) FROM telemetrics.crash_machines_v c WHERE c.guilty_id = g.id) AS machine_rows,

@@ -1,6 +1,6 @@
 -- Rings of daily counts (rollup.c): the last day, the counts of the 32
 -- days ending on it, and the retired count of earlier days; what
--- telemetrics.crash_recent and platform_recent keep per key.
+-- telemetrics.crash_recent_groups, guilty_builds and platform_recent keep per key.
 \set VERBOSITY terse
 
 SELECT telemetrics.ring_last_day(r) AS last_day, array_length(r, 1) AS elements, r[33] AS last, r[32] AS before

@@ -174,7 +174,7 @@ COMMENT ON TABLE telemetrics.rollup_state IS
 INSERT INTO telemetrics.rollup_state VALUES ('platform_days', NULL);
 
 -- The records of the last 32 days per platform, as one ring of daily
--- counts (see crash_recent), with the all-time total (ring_total): stats
+-- counts (see crash_recent_groups), with the all-time total (ring_total): stats
 -- read one row per platform, for all time and for windows up to 32 days.
 -- Never pruned: platforms are few, and the ring holds the all-time total.
 CREATE TABLE telemetrics.platform_recent (
@@ -208,8 +208,8 @@ COMMENT ON COLUMN telemetrics.rollup_totals.received IS 'records received (histo
 
 -- Crashes: records with a guilty group (crash_state classified or
 -- fallback; telemetrics.guilty, 50_classify.sql), per UTC day, guilty
--- group and build: the deltas that crash_recent and crash_recent_groups
--- are made of.
+-- group and build: the deltas the crash rings (guilty_builds.ring,
+-- crash_recent_groups) are made of.
 CREATE TYPE telemetrics.crash_count AS (
 	day				date,
 	guilty_id		integer,
@@ -219,22 +219,9 @@ CREATE TYPE telemetrics.crash_count AS (
 COMMENT ON TYPE telemetrics.crash_count IS
 	'crashes of a guilty group on a build on a UTC day (a rollup delta)';
 
--- The crashes of the last 32 days per build and guilty group, as one
--- ring of daily counts: the top-crash lists read one row per group and
--- build instead of one per day.  Rows with no crash in 32 days are removed
--- by the maintenance job.
-CREATE TABLE telemetrics.crash_recent (
-	build			text		COLLATE "C" NOT NULL,
-	guilty_id		integer		NOT NULL,
-	ring			bigint[]	NOT NULL,
-	CONSTRAINT crash_recent_pkey PRIMARY KEY (build, guilty_id)
-) WITH (fillfactor = 70);
-COMMENT ON TABLE telemetrics.crash_recent IS
-	'crashes of the last 32 days per build x guilty group, as a ring of daily counts (telemetrics.ring_window)';
-COMMENT ON COLUMN telemetrics.crash_recent.ring IS 'the last day, the counts of the 32 days ending on it, the count of earlier days';
-
--- The same over all numeric builds, per guilty group: the overall top-crash
--- list reads one row per group.
+-- The crashes of the last 32 days on numeric builds per guilty group, as
+-- one ring of daily counts: the overall top-crash list reads one row per
+-- group.  (Per group and build, the ring is in guilty_builds.)
 CREATE TABLE telemetrics.crash_recent_groups (
 	guilty_id		integer		NOT NULL,
 	ring			bigint[]	NOT NULL,
@@ -256,7 +243,6 @@ CREATE TABLE telemetrics.crash_machines (
 	last_day		date		NOT NULL,
 	CONSTRAINT crash_machines_pkey PRIMARY KEY (guilty_id, build, machine_id)
 ) WITH (fillfactor = 70);
-CREATE INDEX crash_machines_build_idx ON telemetrics.crash_machines (build, guilty_id);
 -- the machines that crashed most, per group and build, without a sort
 CREATE INDEX crash_machines_top_idx ON telemetrics.crash_machines (guilty_id, build, crashes DESC, machine_id);
 COMMENT ON TABLE telemetrics.crash_machines IS
@@ -265,7 +251,8 @@ COMMENT ON COLUMN telemetrics.crash_machines.first_day IS 'first UTC day a crash
 COMMENT ON COLUMN telemetrics.crash_machines.last_day IS 'last UTC day a crash was counted (after a reclassification, possibly later than the last remaining one)';
 
 -- Per guilty group and build, all time: crashes, distinct machines, first
--- and last day.  Derived from crash_machines by compact_rollups() only.
+-- and last day, and the crashes of the last 32 days as a ring (the
+-- per-build top-crash lists).  Kept by compact_rollups() only.
 CREATE TABLE telemetrics.guilty_builds (
 	guilty_id		integer		NOT NULL,
 	build			text		COLLATE "C" NOT NULL,
@@ -273,12 +260,14 @@ CREATE TABLE telemetrics.guilty_builds (
 	machines		bigint		NOT NULL,
 	first_day		date		NOT NULL,
 	last_day		date		NOT NULL,
+	ring			bigint[],
 	CONSTRAINT guilty_builds_pkey PRIMARY KEY (guilty_id, build)
 ) WITH (fillfactor = 70);
 CREATE INDEX guilty_builds_build_idx ON telemetrics.guilty_builds (build, guilty_id);
 COMMENT ON TABLE telemetrics.guilty_builds IS
 	'crashes and distinct machines per guilty group x build since installation (kept by compact_rollups from crash_machines)';
 COMMENT ON COLUMN telemetrics.guilty_builds.machines IS 'machines with at least one crash of the group on the build';
+COMMENT ON COLUMN telemetrics.guilty_builds.ring IS 'the crashes of the last 32 days as a ring of daily counts (telemetrics.ring_window); NULL if none';
 
 -- The first numeric build each guilty group has crashes on (NULL: none),
 -- recomputed by compact_rollups() for the groups it touches: "new in
@@ -420,7 +409,7 @@ COMMENT ON TABLE telemetrics.rollup_deltas IS
 	'rollup counts added by statements on telemetrics.records and not yet folded in by compact_rollups(); one row per statement';
 COMMENT ON COLUMN telemetrics.rollup_deltas.records IS 'deltas of rollup_records (received and stored)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.platforms IS 'deltas of rollup_platforms';
-COMMENT ON COLUMN telemetrics.rollup_deltas.crashes IS 'crashes per day, guilty group and build (for crash_recent and crash_recent_groups)';
+COMMENT ON COLUMN telemetrics.rollup_deltas.crashes IS 'crashes per day, guilty group and build (for the rings of guilty_builds and crash_recent_groups)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.crash_machines IS 'deltas of crash_machines (crashes; first and last day)';
 COMMENT ON COLUMN telemetrics.rollup_deltas.mce IS 'deltas of rollup_mce';
 COMMENT ON COLUMN telemetrics.rollup_deltas.mce_machines IS 'deltas of rollup_mce_machines';
@@ -477,14 +466,6 @@ CREATE VIEW telemetrics.rollup_totals_v AS
 COMMENT ON VIEW telemetrics.rollup_totals_v IS
 	'rollup_totals plus pending deltas (several rows per key: add them up)';
 
-CREATE VIEW telemetrics.crash_recent_v AS
-	SELECT build, guilty_id, ring FROM telemetrics.crash_recent
-	UNION ALL
-	SELECT x.build, x.guilty_id, telemetrics.ring_of(x.day, x.crashes)
-	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
-COMMENT ON VIEW telemetrics.crash_recent_v IS
-	'crash_recent plus pending deltas (several rows per key: add up their ring_window)';
-
 CREATE VIEW telemetrics.crash_recent_groups_v AS
 	SELECT guilty_id, ring FROM telemetrics.crash_recent_groups
 	UNION ALL
@@ -512,21 +493,25 @@ COMMENT ON VIEW telemetrics.crash_machines_v IS
 -- goes from 0 to positive is new to the group and build, one whose count
 -- drops to 0 leaves it.
 CREATE VIEW telemetrics.guilty_builds_v AS
-	SELECT guilty_id, build, crashes, machines, first_day, last_day FROM telemetrics.guilty_builds
+	SELECT guilty_id, build, crashes, machines, first_day, last_day, ring FROM telemetrics.guilty_builds
 	UNION ALL
 	SELECT p.guilty_id, p.build, sum(p.crashes),
 		   count(*) FILTER (WHERE COALESCE(m.crashes, 0) <= 0 AND COALESCE(m.crashes, 0) + p.crashes > 0)
 		   - count(*) FILTER (WHERE m.crashes > 0 AND m.crashes + p.crashes <= 0),
-		   min(p.first_day), max(p.last_day)
+		   min(p.first_day), max(p.last_day), NULL
 	FROM (SELECT x.guilty_id, x.build, x.machine_id, sum(x.crashes) AS crashes,
 				 min(x.first_day) AS first_day, max(x.last_day) AS last_day
 		  FROM telemetrics.rollup_deltas d, unnest(d.crash_machines) x
 		  GROUP BY x.guilty_id, x.build, x.machine_id) p
 	LEFT JOIN telemetrics.crash_machines m
 		ON m.guilty_id = p.guilty_id AND m.build = p.build AND m.machine_id = p.machine_id
-	GROUP BY p.guilty_id, p.build;
+	GROUP BY p.guilty_id, p.build
+	UNION ALL
+	-- the pending crashes' rings (their counts are in the arm above)
+	SELECT x.guilty_id, x.build, 0, 0, NULL, NULL, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
 COMMENT ON VIEW telemetrics.guilty_builds_v IS
-	'guilty_builds plus pending deltas (several rows per key: add them up)';
+	'guilty_builds plus pending deltas (several rows per key: add them up, and ring_window their rings)';
 
 CREATE VIEW telemetrics.rollup_mce_v AS
 	SELECT week, build, classification, status, bank, records FROM telemetrics.rollup_mce
@@ -655,13 +640,6 @@ BEGIN
 									  (r.system_name), (r.external), (r.system_name, r.build))) g
 		WHERE g.n <> 0
 		ON CONFLICT (dimension, value, detail) DO UPDATE SET received = t.received + excluded.received),
-	u_recent AS (
-		INSERT INTO telemetrics.crash_recent AS t
-		SELECT x.build, x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
-		FROM d, unnest(d.crashes) x
-		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
-		GROUP BY x.build, x.guilty_id
-		ON CONFLICT (build, guilty_id) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	u_recent_groups AS (
 		INSERT INTO telemetrics.crash_recent_groups AS t
 		SELECT x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
@@ -682,22 +660,32 @@ BEGIN
 				first_day = least(t.first_day, excluded.first_day),
 				last_day = greatest(t.last_day, excluded.last_day)
 		RETURNING t.guilty_id, t.build, t.machine_id, t.crashes),
+	rings AS (
+		SELECT x.guilty_id, x.build COLLATE "C" AS build,
+			   telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes)) AS ring
+		FROM d, unnest(d.crashes) x
+		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
+		GROUP BY x.guilty_id, x.build),
 	u_guilty_builds AS (
 		-- a machine is new to the group and build when its count goes from
 		-- 0 to positive, and leaves it when its count drops to 0
 		INSERT INTO telemetrics.guilty_builds AS t
-		SELECT c.guilty_id, c.build, sum(c.crashes),
-			   count(*) FILTER (WHERE u.crashes - c.crashes <= 0 AND u.crashes > 0)
-			   - count(*) FILTER (WHERE u.crashes - c.crashes > 0 AND u.crashes <= 0),
-			   min(c.first_day), max(c.last_day)
-		FROM cm c
-		JOIN u_machines u ON u.guilty_id = c.guilty_id AND u.build = c.build AND u.machine_id = c.machine_id
-		GROUP BY c.guilty_id, c.build
+		SELECT g.guilty_id, g.build, g.crashes, g.machines, g.first_day, g.last_day, r.ring
+		FROM (SELECT c.guilty_id, c.build, sum(c.crashes) AS crashes,
+					 count(*) FILTER (WHERE u.crashes - c.crashes <= 0 AND u.crashes > 0)
+					 - count(*) FILTER (WHERE u.crashes - c.crashes > 0 AND u.crashes <= 0) AS machines,
+					 min(c.first_day) AS first_day, max(c.last_day) AS last_day
+			  FROM cm c
+			  JOIN u_machines u ON u.guilty_id = c.guilty_id AND u.build = c.build
+									AND u.machine_id = c.machine_id
+			  GROUP BY c.guilty_id, c.build) g
+		LEFT JOIN rings r ON r.guilty_id = g.guilty_id AND r.build = g.build
 		ON CONFLICT (guilty_id, build) DO UPDATE
 			SET crashes = t.crashes + excluded.crashes,
 				machines = t.machines + excluded.machines,
 				first_day = least(t.first_day, excluded.first_day),
-				last_day = greatest(t.last_day, excluded.last_day)
+				last_day = greatest(t.last_day, excluded.last_day),
+				ring = telemetrics.ring_merge(t.ring, excluded.ring)
 		-- a group's first build can only change when one of its (group,
 		-- build) pairs appears (xmax = 0: inserted) or drops to zero
 		RETURNING t.guilty_id, (t.xmax = 0 OR t.crashes <= 0) AS changed),
@@ -1097,7 +1085,6 @@ SELECT pg_catalog.pg_extension_config_dump('telemetrics.platform_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_state', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.rollup_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_machines', '');
-SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.crash_recent_groups', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('telemetrics.guilty_first_builds', '');

@@ -284,8 +284,8 @@ COMMENT ON FUNCTION telemetrics.fill_platform_days() IS
 
 -- The daily job: partitions ahead, the purge, the compaction of the
 -- rollup deltas, the removal of crash_machines rows a reclassification
--- took to zero and of crash_recent rows with nothing in 32 days, the
--- daily platform counts of the days completed since the last run.
+-- took to zero, the daily platform counts of the days completed since the
+-- last run.
 CREATE FUNCTION telemetrics.maintenance()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -300,8 +300,6 @@ BEGIN
 	v_made := telemetrics.ensure_partitions(now(), now() + interval '7 days');
 	v_compacted := telemetrics.compact_rollups(true);
 	DELETE FROM telemetrics.crash_machines WHERE crashes <= 0;
-	DELETE FROM telemetrics.crash_recent
-	WHERE telemetrics.ring_last_day(ring) < (now() AT TIME ZONE 'UTC')::date - 32;
 	v_platform_days := telemetrics.fill_platform_days();
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('day', p.day, 'action', p.action, 'records', p.records)
 							  ORDER BY p.day), '[]')

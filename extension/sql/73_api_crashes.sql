@@ -15,7 +15,7 @@
 -- Windows are "the last N days", N from 1 to 32: today (UTC) and the N - 1
 -- days before, by reception day (the reference used the client's clock).
 -- They read rings of daily counts: crash_recent_groups (one row per group)
--- and crash_recent (one per build and group).
+-- and guilty_builds (one per group and build).
 
 -- The backtrace classes.  telemetrics.backtrace_classes() reads the
 -- setting with current_setting(), which is NULL until the library that
@@ -77,11 +77,11 @@ BEGIN
 			  WHERE v_build = 'overall'
 			  UNION ALL
 			  SELECT c.guilty_id, -telemetrics.ring_window(c.ring, v_from)
-			  FROM telemetrics.crash_recent_v c
+			  FROM telemetrics.guilty_builds_v c
 			  WHERE v_build = 'overall' AND c.build = ANY (v_others)
 			  UNION ALL
 			  SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from)
-			  FROM telemetrics.crash_recent_v c
+			  FROM telemetrics.guilty_builds_v c
 			  WHERE v_build <> 'overall' AND c.build = v_build) x
 		GROUP BY x.guilty_id),
 	ranked AS MATERIALIZED (
@@ -96,7 +96,7 @@ BEGIN
 	-- per-build counts of the page's groups only
 	cells AS (
 		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
-		FROM telemetrics.crash_recent_v c
+		FROM telemetrics.guilty_builds_v c
 		WHERE c.build = ANY (v_builds)
 		  AND c.guilty_id IN (SELECT guilty_id FROM page)
 		GROUP BY c.guilty_id, c.build),
@@ -253,8 +253,9 @@ DECLARE
 	v_next		bigint;
 BEGIN
 	-- With a machine, its records (index on machine_id, id) are few; else
-	-- the group's (index on guilty_id, id).  "guilty_id + 0" keeps the
-	-- planner off the group's index when it would read far more.
+	-- the newest page of each of the group's builds (index on guilty_id,
+	-- build, id), merged.  "guilty_id + 0" keeps the planner off the
+	-- group's index when the machine's is better.
 	IF v_machine IS NOT NULL THEN
 		SELECT COALESCE(jsonb_agg(x.j ORDER BY x.id DESC), '[]'), count(*)
 		INTO v_records, v_n
@@ -265,14 +266,18 @@ BEGIN
 			  ORDER BY r.id DESC
 			  LIMIT v_limit + 1) x;
 	ELSE
-		SELECT COALESCE(jsonb_agg(x.j ORDER BY x.id DESC), '[]'), count(*)
+		SELECT COALESCE(jsonb_agg(telemetrics.backtrace_json(y.r) ORDER BY (y.r).id DESC), '[]'), count(*)
 		INTO v_records, v_n
-		FROM (SELECT r.id, telemetrics.backtrace_json(r) AS j
-			  FROM telemetrics.records r
-			  WHERE r.guilty_id = v_guilty.id AND r.id < v_cursor
-				AND (v_build IS NULL OR r.build = v_build)
-			  ORDER BY r.id DESC
-			  LIMIT v_limit + 1) x;
+		FROM (SELECT x.r
+			  FROM (SELECT DISTINCT gb.build FROM telemetrics.guilty_builds_v gb
+					WHERE gb.guilty_id = v_guilty.id AND (v_build IS NULL OR gb.build = v_build)) b
+			  CROSS JOIN LATERAL (
+				SELECT r FROM telemetrics.records r
+				WHERE r.guilty_id = v_guilty.id AND r.build = b.build AND r.id < v_cursor
+				ORDER BY r.id DESC
+				LIMIT v_limit + 1) x
+			  ORDER BY (x.r).id DESC
+			  LIMIT v_limit + 1) y;
 	END IF;
 	IF v_n > v_limit THEN
 		v_records := v_records - v_limit;

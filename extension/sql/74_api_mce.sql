@@ -31,15 +31,20 @@ BEGIN
 		WHERE week >= v_from
 		GROUP BY machine_id, build
 		HAVING sum(records) > 0),
+	tot AS MATERIALIZED (
+		SELECT machine_id, sum(records) AS records FROM mb GROUP BY machine_id),
+	-- per-build counts for the listed machines only
 	mt AS (
-		SELECT machine_id, sum(records) AS records,
-			   jsonb_agg(jsonb_build_object('build', build, 'records', records)
-						 ORDER BY telemetrics.build_order(build)) AS builds
-		FROM mb GROUP BY machine_id)
+		SELECT t.machine_id, t.records,
+			   jsonb_agg(jsonb_build_object('build', b.build, 'records', b.records)
+						 ORDER BY telemetrics.build_order(b.build)) AS builds
+		FROM (SELECT * FROM tot ORDER BY records DESC, machine_id LIMIT v_top) t
+		JOIN mb b ON b.machine_id = t.machine_id
+		GROUP BY t.machine_id, t.records)
 	SELECT jsonb_build_object(
 		'weeks', v_weeks,
 		'records', COALESCE((SELECT sum(records) FROM c), 0),
-		'machines', (SELECT count(*) FROM mt),
+		'machines', (SELECT count(*) FROM tot),
 		'by_week', COALESCE((
 			SELECT jsonb_agg(jsonb_build_object('week', w.week, 'iso_week', to_char(w.week, 'IYYY-"W"IW'),
 												'classification', w.classification, 'records', w.records)
@@ -61,7 +66,7 @@ BEGIN
 			SELECT jsonb_agg(jsonb_build_object('machine_id', t.machine_id, 'records', t.records,
 												'builds', t.builds)
 							 ORDER BY t.records DESC, t.machine_id)
-			FROM (SELECT * FROM mt ORDER BY records DESC, machine_id LIMIT v_top) t), '[]'))
+			FROM mt t), '[]'))
 	INTO v_result;
 	RETURN v_result;
 END
