@@ -258,12 +258,3 @@ export function showPayload(record) {
     h('p', {}, h('a', { href: link('record', record.id) }, 'Record details')),
   ]);
 }
-
-/** Debounce f by ms. */
-export function debounce(f, ms) {
-  let t = null;
-  return (...a) => { clearTimeout(t); t = setTimeout(() => f(...a), ms); };
-}
-
-/** Is the string a numeric build ("31000")? */
-export const isNumericBuild = (b) => /^[0-9]+$/.test(String(b));

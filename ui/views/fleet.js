@@ -2,9 +2,9 @@
 // reference's charts) and the quarantine summary.
 
 import {
-  api, append, bar, ellipsis, empty, field, fmtInt, h, isNumericBuild, link, navigate, section, select,
+  api, append, bar, ellipsis, empty, field, fmtInt, h, link, navigate, section, select,
 } from '../lib.js';
-import { barChart, color, lineChart, pieWithLegend } from '../charts.js';
+import { barChart, lineChart, pieWithLegend } from '../charts.js';
 
 const DAY_CHOICES = [['', 'all time'], ['1', 'last day'], ['7', 'last 7 days'], ['30', 'last 30 days'], ['90', 'last 90 days'], ['365', 'last year']];
 
@@ -176,4 +176,3 @@ export function renderQuarantine(view, route) {
     }));
 }
 
-export { color, isNumericBuild };

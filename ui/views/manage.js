@@ -52,7 +52,14 @@ export function renderManage(view, route, ctx) {
     h('section', { class: 'card' }, h('h2', {}, 'Hidden groups'), hidden),
     h('section', { class: 'card' }, h('h2', {}, 'Blacklist rules'),
       h('p', { class: 'muted' }, 'A frame matched by a rule is passed over when the guilty frame of a crash is chosen. Built-in rules are the shipped defaults.'),
-      field('Find', h('input', { type: 'search', id: 'rule-filter', value: filter, placeholder: 'function or module', oninput: (e) => filterRules(e.target.value) })),
+      field('Find', h('input', {
+        type: 'search', id: 'rule-filter', value: filter, placeholder: 'function or module',
+        oninput: (e) => {
+          filterRules(e.target.value);
+          // keep the search in the URL without re-rendering the page
+          history.replaceState(null, '', link('manage', null, { q: e.target.value.trim() }));
+        },
+      })),
       rules));
 
   let allRules = [];
@@ -163,4 +170,3 @@ export function renderManage(view, route, ctx) {
   return null;
 }
 
-export { section, select };

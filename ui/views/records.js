@@ -4,7 +4,7 @@
 // with the classification of its crash, frame by frame.
 
 import {
-  api, append, bar, dialog, ellipsis, empty, errorBox, field, h, isAdmin, link, loading, navigate, payloadPre,
+  api, append, dialog, ellipsis, empty, errorBox, field, h, isAdmin, link, loading, navigate, payloadPre,
   query, replace, section, select, severityBadge, showPayload, timeSince, toast,
 } from '../lib.js';
 
@@ -117,7 +117,10 @@ function buildForm(form, choices, filters, pageSize, auto, go) {
     h('div', { class: 'filter-actions' },
       h('button', { type: 'submit', class: 'primary' }, 'Filter'),
       h('button', { type: 'button', onclick: () => navigate('records', null, {}) }, 'Reset'),
-      h('a', { class: 'button', href: `/api/records/export.csv?${query(filters)}`, download: 'records.csv', 'data-testid': 'csv' }, 'Export CSV'),
+      h('a', {
+        class: 'button', href: `/api/records/export.csv?${query(filters)}`, download: 'records.csv', 'data-testid': 'csv',
+        title: 'The records these filters select, newest first, at most 10,000 (CSV, RFC 4180)',
+      }, 'Export CSV'),
       h('label', { class: 'inline', for: 'f-auto' }, autoBox, ' Auto-refresh')));
   form.onsubmit = (ev) => {
     ev.preventDefault();
@@ -130,7 +133,6 @@ function buildForm(form, choices, filters, pageSize, auto, go) {
     navigate('records', null, over);
   };
   autoBox.addEventListener('change', () => go({ auto: autoBox.checked ? '1' : '', cursor: '' }));
-  // keep the form's link in step with what was typed? the link exports what is shown
 }
 
 function renderResults(data, { filters, pageSize, cursor, key, go }) {
@@ -287,4 +289,3 @@ function blacklistFrame(f, recordId) {
   ]);
 }
 
-export { bar };
