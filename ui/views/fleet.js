@@ -44,7 +44,8 @@ export function renderStats(view, route) {
     section('', async () => {
       const d = await api('/api/stats', { params });
       if (!d.total) return empty('No records yet.');
-      return [h('p', {}, `${fmtInt(d.total)} records`), h('div', { class: 'grid2' }, STAT_DIMS.map(([dim, title, filter]) => {
+      return [h('p', {}, `${fmtInt(d.total)} records`, d.days ? ` received in the last ${d.days} days` : ' received in all (counts outlive the retention purge)'),
+        h('div', { class: 'grid2' }, STAT_DIMS.map(([dim, title, filter]) => {
         const rows = d[dim] || [];
         const other = d.others && d.others[dim];
         const all = other ? [...rows, { value: `(${other.values} others)`, records: other.records, other: true }] : rows;
@@ -55,8 +56,23 @@ export function renderStats(view, route) {
             h('a', { href: link('records', null, { [filter]: r.value }) }, String(r.value))])));
         }
         return card;
-      }))];
+      })), retention()];
     }));
+}
+
+/** What the database keeps (the retention rules; changed in SQL by an administrator). */
+function retention() {
+  return section('Data retention', async () => {
+    const r = await api('/api/retention');
+    const days = (n) => (n === 0 ? 'kept' : `${n} day${n === 1 ? '' : 's'}`);
+    return [
+      h('p', {}, `Records are purged after ${days(r.default_days)} by default; the oldest stored day is ${r.oldest_day ?? 'none'}; `,
+        r.scheduled ? 'the purge is scheduled (pg_cron).' : 'no purge is scheduled in pg_cron (see docs/aggregates.md for the cron line).'),
+      r.rules.length ? h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'retention' },
+        h('thead', {}, h('tr', {}, ['Field', 'Value', 'Kept'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, r.rules.map((x) => h('tr', {}, h('td', {}, x.field), h('td', { class: 'mono' }, String(x.value)), h('td', {}, days(x.max_days))))))) : null,
+    ];
+  });
 }
 
 export function renderMce(view, route) {

@@ -90,7 +90,8 @@ function buildForm(form, choices, filters, pageSize, auto, go) {
     const s = systems.find((x) => x.system_name === os);
     return s ? s.builds : choices.builds;
   };
-  const osSel = select('system_name', [['', 'All'], ...systems.map((s) => [s.system_name, s.system_name === '' ? '(none)' : s.system_name])], filters.system_name);
+  // (records without a System-Name cannot be selected: an empty value means "any")
+  const osSel = select('system_name', [['', 'All'], ...systems.filter((s) => s.system_name !== '').map((s) => [s.system_name, s.system_name])], filters.system_name);
   const buildSel = select('build', [['', 'All'], ...buildsFor(filters.system_name).map((b) => [b, b])], filters.build);
   // changing the OS keeps only its builds (the reference's os_map, as data, not as script)
   osSel.addEventListener('change', () => {
