@@ -76,15 +76,15 @@ export function renderManage(view, route, ctx) {
       if (!ctx.current()) return;
       allRules = d.rules;
       const table = h('table', { 'data-testid': 'rules' },
-        h('thead', {}, h('tr', {}, ['Id', 'Function', 'Module', 'Match', 'Comment', 'Built-in', ''].map((c) => h('th', {}, c)))),
+        h('thead', {}, h('tr', {}, ['', 'Id', 'Function', 'Module', 'Match', 'Comment', 'Built-in'].map((c) => h('th', {}, c)))),
         h('tbody', {}, d.rules.map((r) => h('tr', { 'data-id': r.id },
+          h('td', {}, h('button', { type: 'button', class: 'small write', disabled: !admin, onclick: () => removeRule(r) }, 'Remove')),
           h('td', {}, String(r.id)),
           h('td', { class: 'mono' }, ellipsis(r.function, 'w-guilty')),
           h('td', { class: 'mono' }, ellipsis(r.module ?? '(any)', 'w-module')),
           h('td', {}, r.match),
           h('td', {}, ellipsis(r.comment ?? '', 'w-comment')),
-          h('td', {}, r.builtin ? 'yes' : ''),
-          h('td', {}, h('button', { type: 'button', class: 'small write', disabled: !admin, onclick: () => removeRule(r) }, 'Remove'))))));
+          h('td', {}, r.builtin ? 'yes' : '')))));
       replace(rules, h('p', {}, `${fmtInt(d.rules.length)} rules · ${fmtInt(d.pending_changes)} changes not applied yet`),
         d.rules.length ? h('div', { class: 'table-wrap' }, table) : empty('No rules.'));
       filterRules(document.getElementById('rule-filter')?.value || '');
