@@ -466,6 +466,14 @@ CREATE VIEW telemetrics.rollup_totals_v AS
 COMMENT ON VIEW telemetrics.rollup_totals_v IS
 	'rollup_totals plus pending deltas (several rows per key: add them up)';
 
+CREATE VIEW telemetrics.guilty_rings_v AS
+	SELECT guilty_id, build, ring FROM telemetrics.guilty_builds
+	UNION ALL
+	SELECT x.guilty_id, x.build, telemetrics.ring_of(x.day, x.crashes)
+	FROM telemetrics.rollup_deltas d, unnest(d.crashes) x;
+COMMENT ON VIEW telemetrics.guilty_rings_v IS
+	'the crash rings of guilty_builds plus pending deltas (several rows per key: add up their ring_window)';
+
 CREATE VIEW telemetrics.crash_recent_groups_v AS
 	SELECT guilty_id, ring FROM telemetrics.crash_recent_groups
 	UNION ALL

@@ -50,7 +50,8 @@ DECLARE
 	v_from		date := telemetrics.window_start(v_days);
 	v_builds	text[];			-- the columns: the latest numeric builds, or the one build
 	v_others	text[] := '{}';	-- numeric builds with crashes in the window, not among them
-	v_totals	jsonb;
+	v_hidden	integer[];
+	v_simple	boolean;
 	v_result	jsonb;
 BEGIN
 	IF v_build = 'overall' THEN
@@ -68,27 +69,41 @@ BEGIN
 	END IF;
 
 	-- crashes per visible group in the window, over the columns' builds:
-	-- one ring per group (all numeric builds, minus the numeric builds not
-	-- shown), or one per group of the one build
-	WITH per AS (
-		SELECT x.guilty_id, sum(x.n) AS total
+	-- the rings of the shown builds, or, when fewer numeric builds are left
+	-- out than shown, one ring per group (all numeric builds) minus the
+	-- rings of the builds left out.  Without pending deltas and builds left
+	-- out, the group rings are the answer as they are (no regrouping).
+	v_hidden := ARRAY(SELECT id FROM telemetrics.guilty WHERE hidden);
+	v_simple := v_build = 'overall' AND cardinality(v_others) = 0
+				AND NOT EXISTS (SELECT FROM telemetrics.rollup_deltas d WHERE d.crashes IS NOT NULL);
+	WITH per AS MATERIALIZED (
+		SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from) AS total
+		FROM telemetrics.crash_recent_groups c
+		WHERE v_simple
+		UNION ALL
+		SELECT x.guilty_id, sum(x.n)
 		FROM (SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from) AS n
 			  FROM telemetrics.crash_recent_groups_v c
-			  WHERE v_build = 'overall'
+			  WHERE NOT v_simple AND v_build = 'overall' AND cardinality(v_others) < cardinality(v_builds)
 			  UNION ALL
 			  SELECT c.guilty_id, -telemetrics.ring_window(c.ring, v_from)
-			  FROM telemetrics.guilty_builds_v c
-			  WHERE v_build = 'overall' AND c.build = ANY (v_others)
+			  FROM telemetrics.guilty_rings_v c
+			  WHERE NOT v_simple AND v_build = 'overall' AND cardinality(v_others) < cardinality(v_builds)
+				AND c.build = ANY (v_others)
 			  UNION ALL
 			  SELECT c.guilty_id, telemetrics.ring_window(c.ring, v_from)
-			  FROM telemetrics.guilty_builds_v c
-			  WHERE v_build <> 'overall' AND c.build = v_build) x
+			  FROM telemetrics.guilty_rings_v c
+			  WHERE NOT v_simple AND (v_build <> 'overall' OR cardinality(v_others) >= cardinality(v_builds))
+				AND c.build = ANY (v_builds)) x
 		GROUP BY x.guilty_id),
+	visible AS MATERIALIZED (
+		SELECT p.guilty_id, p.total FROM per p
+		WHERE p.total > 0 AND p.guilty_id <> ALL (v_hidden)),
+	-- the pages up to this one only: a top-N, not a sort of every group
 	ranked AS MATERIALIZED (
-		SELECT p.guilty_id, p.total, row_number() OVER (ORDER BY p.total DESC, p.guilty_id) AS rank,
-			   count(*) OVER () AS n
-		FROM per p JOIN telemetrics.guilty g ON g.id = p.guilty_id AND NOT g.hidden
-		WHERE p.total > 0),
+		SELECT t.guilty_id, t.total, row_number() OVER (ORDER BY t.total DESC, t.guilty_id) AS rank,
+			   (SELECT count(*) FROM visible) AS n
+		FROM (SELECT * FROM visible ORDER BY total DESC, guilty_id LIMIT v_page * v_size) t),
 	page AS MATERIALIZED (
 		SELECT r.*, g.function, g.module, g.comment
 		FROM ranked r JOIN telemetrics.guilty g ON g.id = r.guilty_id
@@ -96,7 +111,7 @@ BEGIN
 	-- per-build counts of the page's groups only
 	cells AS (
 		SELECT c.guilty_id, c.build, sum(telemetrics.ring_window(c.ring, v_from)) AS crashes
-		FROM telemetrics.guilty_builds_v c
+		FROM telemetrics.guilty_rings_v c
 		WHERE c.build = ANY (v_builds)
 		  AND c.guilty_id IN (SELECT guilty_id FROM page)
 		GROUP BY c.guilty_id, c.build),
@@ -109,10 +124,10 @@ BEGIN
 												'max', COALESCE((SELECT max(crashes) FROM nz WHERE nz.build = b.build), 0))
 							 ORDER BY b.ord)
 			FROM unnest(v_builds) WITH ORDINALITY b(build, ord)), '[]'),
-		'total_guilties', COALESCE((SELECT max(n) FROM ranked), 0),
+		'total_guilties', (SELECT count(*) FROM visible),
 		'page', v_page,
 		'page_size', v_size,
-		'pages', ceil(COALESCE((SELECT max(n) FROM ranked), 0)::numeric / v_size)::integer,
+		'pages', ceil((SELECT count(*) FROM visible)::numeric / v_size)::integer,
 		'guilties', COALESCE((
 			SELECT jsonb_agg(jsonb_build_object(
 					'rank', p.rank, 'guilty_id', p.guilty_id, 'function', p.function,
