@@ -27,6 +27,14 @@ extern int	telemetrics_max_payload_bytes;
 extern int	telemetrics_quarantine_max_rows;
 extern int	telemetrics_quarantine_payload_bytes;
 
+/* rollup.c */
+extern int	telemetrics_rollup_compact_interval;
+extern void RollupInit(void);
+
+/* retention.c */
+extern int	telemetrics_retention_days;
+extern void RetentionInit(void);
+
 /* classify.c */
 extern char *telemetrics_backtrace_classes;
 

@@ -38,6 +38,7 @@
 #include "errors.h"
 #include "gateway.h"
 #include "log.h"
+#include "stream.h"
 
 /* Most payload and field bytes in one batch (at least one record always goes). */
 #define MAX_BATCH_BYTES		(16 * 1024 * 1024)
@@ -78,6 +79,28 @@ static struct
 
 /* Workers with a database connection. */
 static atomic_int nconnected;
+
+/* Streaming jobs submitted and not yet finished. */
+static atomic_int nstreams;
+
+bool
+batch_stream_acquire(void)
+{
+	int			limit = gw_config.db_connections > 1 ? gw_config.db_connections - 1 : 1;
+
+	if (atomic_fetch_add(&nstreams, 1) >= limit)
+	{
+		atomic_fetch_sub(&nstreams, 1);
+		return false;
+	}
+	return true;
+}
+
+void
+batch_stream_release(void)
+{
+	atomic_fetch_sub(&nstreams, 1);
+}
 
 /* fifo_push: append job to f (the caller holds q.lock). */
 static void
@@ -173,7 +196,11 @@ fail_list(struct gw_job *list, enum gw_error e, const char *message, const char 
 	struct gw_job *j;
 
 	for (j = list; j != NULL; j = j->next)
+	{
 		job_set_error(j, e, message, details);
+		if (j->kind == GW_JOB_STREAM)
+			batch_stream_release();
+	}
 	complete_list(list);
 }
 
@@ -468,6 +495,165 @@ run_statement(struct worker *w, struct gw_job *job)
 	}
 }
 
+/*
+ * run_stream
+ *		Run a streaming statement in single-row mode inside a read-only
+ *		transaction whose statement_timeout is --export-timeout.  An error
+ *		before the first row is the job's answer (a 400 for a bad
+ *		parameter); from the first row on the job is answered 200 with a
+ *		stream (job->stream), done() is called, and the rows follow through
+ *		the stream.  When the client goes away, the query is cancelled.
+ *		Calls done() itself, exactly once, and gives the stream slot back.
+ */
+static void
+run_stream(struct worker *w, struct gw_job *job)
+{
+	const struct gw_statement *st = &route_statements[job->statement];
+	PGconn	   *c = w->db.conn;
+	int			formats[GW_MAX_PARAMS];
+	char		set[96];
+	PGresult   *res;
+	struct gw_stream *s = NULL;
+	bool		failed = false;
+	bool		cancelled = false;
+	int			i;
+
+	for (i = 0; i < st->nparams; i++)
+		formats[i] = 1;
+	snprintf(set, sizeof(set), "BEGIN READ ONLY; SET LOCAL statement_timeout = %d",
+			 gw_config.export_timeout_ms);
+	res = PQexec(c, set);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		if (PQstatus(c) != CONNECTION_OK)
+		{
+			PQclear(res);
+			worker_lost(w);
+			db_close(&w->db);
+			job_set_error(job, GW_ERR_DB_UNAVAILABLE, "the database is unavailable", NULL);
+		}
+		else
+		{
+			job_set_db_error(job, res);
+			PQclear(res);
+		}
+		goto done_job;
+	}
+	PQclear(res);
+	if (!PQsendQueryPrepared(c, st->name, st->nparams, job->values, job->lengths, formats, 0) ||
+		!PQsetSingleRowMode(c))
+	{
+		worker_lost(w);
+		db_close(&w->db);
+		job_set_error(job, GW_ERR_DB_UNAVAILABLE, "the database is unavailable", NULL);
+		goto done_job;
+	}
+
+	while ((res = PQgetResult(c)) != NULL)
+	{
+		ExecStatusType rs = PQresultStatus(res);
+
+		if (rs == PGRES_SINGLE_TUPLE)
+		{
+			if (s == NULL)
+			{
+				s = stream_new(job->conn);
+				if (s == NULL)
+				{
+					job_set_error(job, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+					cancelled = true;
+				}
+			}
+			if (!cancelled && !PQgetisnull(res, 0, 0) &&
+				!stream_put(s, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0)))
+				cancelled = true;
+			if (!cancelled && job != NULL)
+			{
+				/* the first row: answer 200, the rest follows through s */
+				free(job->body);
+				job->body = NULL;
+				job->body_len = 0;
+				job->status = 200;
+				job->stream = s;
+				job->done(job);
+				job = NULL;
+			}
+			if (cancelled)
+			{
+				PGcancel   *cancel = PQgetCancel(c);
+				char		errbuf[256];
+
+				if (cancel != NULL)
+				{
+					PQcancel(cancel, errbuf, sizeof(errbuf));
+					PQfreeCancel(cancel);
+				}
+				PQclear(res);
+				while ((res = PQgetResult(c)) != NULL)
+					PQclear(res);
+				break;
+			}
+		}
+		else if (rs != PGRES_TUPLES_OK)
+		{
+			if (job != NULL)
+				job_set_db_error(job, res);
+			else
+			{
+				char		sqlstate[6];
+				const char *message;
+				const char *detail;
+				const char *hint;
+
+				db_error_fields(res, sqlstate, &message, &detail, &hint);
+				gw_log(GW_LOG_WARN, "worker %d: a stream failed after %llu bytes: %s %s", w->number,
+					   (unsigned long long) stream_bytes(s), sqlstate, message);
+				failed = true;
+			}
+			metrics_db_error(GW_DBERR_QUERY);
+		}
+		PQclear(res);
+	}
+
+	if (PQstatus(c) != CONNECTION_OK)
+	{
+		failed = true;
+		worker_lost(w);
+		db_close(&w->db);
+		if (job != NULL)
+			job_set_error(job, GW_ERR_DB_UNAVAILABLE, "the database is unavailable", NULL);
+	}
+	else
+	{
+		res = PQexec(c, "ROLLBACK");	/* read-only: nothing to keep */
+		PQclear(res);
+	}
+	if (job != NULL && job->body == NULL && job->stream == NULL)
+	{
+		/* no row at all: an empty 200 */
+		s = s ? s : stream_new(job->conn);
+		if (s == NULL)
+			job_set_error(job, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+		else
+		{
+			job->status = 200;
+			job->stream = s;
+			job->done(job);
+			job = NULL;
+		}
+	}
+	if (s != NULL)
+	{
+		stream_finish(s, failed || (cancelled && !stream_aborted(s)));
+		stream_release(s);
+	}
+
+done_job:
+	if (job != NULL)
+		job->done(job);
+	batch_stream_release();
+}
+
 /* ----------------------------------------------------------------
  * Workers
  * ----------------------------------------------------------------
@@ -611,7 +797,9 @@ worker_main(void *arg)
 			pthread_cond_signal(&q.cond);	/* more for another worker */
 		pthread_mutex_unlock(&q.lock);
 
-		if (stmt_job != NULL)
+		if (stmt_job != NULL && stmt_job->kind == GW_JOB_STREAM)
+			run_stream(w, stmt_job);	/* calls done() itself */
+		else if (stmt_job != NULL)
 		{
 			run_statement(w, stmt_job);
 			stmt_job->done(stmt_job);

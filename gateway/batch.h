@@ -33,8 +33,11 @@
 enum gw_job_kind
 {
 	GW_JOB_INGEST,				/* one record for ingest_batch */
-	GW_JOB_STATEMENT			/* one route statement, first value returned */
+	GW_JOB_STATEMENT,			/* one route statement, first value returned */
+	GW_JOB_STREAM				/* one route statement, every row streamed */
 };
+
+struct gw_stream;
 
 /*
  * One unit of work.  The submitter owns it and everything it points to;
@@ -52,11 +55,20 @@ struct gw_job
 	const char *values[GW_MAX_PARAMS];
 	int			lengths[GW_MAX_PARAMS];
 
+	/* GW_JOB_STREAM: the suspended MHD connection the stream resumes */
+	void	   *conn;
+
 	/* the result */
 	unsigned	status;			/* HTTP status */
 	char	   *body;			/* malloc'd response body; the submitter frees it */
 	size_t		body_len;
 	char		record_id[24];	/* ingest: the stored record's id, or "" */
+	/*
+	 * GW_JOB_STREAM with status 200: the stream the rows come through, with
+	 * one reference for the response (the submitter hands it to MHD, or
+	 * releases it).  The worker keeps producing after done().
+	 */
+	struct gw_stream *stream;
 
 	/* completion */
 	void		(*done) (struct gw_job *job);
@@ -79,6 +91,18 @@ extern bool batch_submit(struct gw_job *job);
 
 /* batch_expire: answer 503 to queued jobs older than --queue-timeout. */
 extern void batch_expire(void);
+
+/*
+ * batch_stream_acquire
+ *		Take one of the max(1, --db-connections - 1) slots for a streaming
+ *		job (a stream pins a worker for its whole length, so one worker
+ *		always stays for everything else).  False when all are taken.  The
+ *		slot is given back when the job has run or failed.
+ */
+extern bool batch_stream_acquire(void);
+
+/* batch_stream_release: give a slot back (for a job that was never submitted). */
+extern void batch_stream_release(void);
 
 /* batch_stop_accepting: from now on batch_submit returns false. */
 extern void batch_stop_accepting(void);

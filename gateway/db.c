@@ -244,11 +244,27 @@ db_exec(struct gw_db *db, int stmt, const char *const *values,
 	for (i = 0; i < s->nparams; i++)
 		formats[i] = 1;
 
-	if (s->read_only && !run_command(db->conn, "BEGIN READ ONLY", &err))
+	if ((s->read_only || s->long_running) &&
+		!run_command(db->conn, s->read_only ? "BEGIN READ ONLY" : "BEGIN", &err))
 	{
 		if (err != NULL)
 			return err;
 		goto lost;
+	}
+	if (s->long_running)
+	{
+		char		set[96];
+
+		snprintf(set, sizeof(set), "SET LOCAL statement_timeout = %d", gw_config.write_timeout_ms);
+		if (!run_command(db->conn, set, &err))
+		{
+			if (err != NULL)
+			{
+				run_command(db->conn, "ROLLBACK", NULL);
+				return err;
+			}
+			goto lost;
+		}
 	}
 
 	res = PQexecPrepared(db->conn, s->name, s->nparams, values, lengths, formats, 0);
@@ -258,7 +274,7 @@ db_exec(struct gw_db *db, int stmt, const char *const *values,
 		goto lost;
 	}
 
-	if (s->read_only)
+	if (s->read_only || s->long_running)
 	{
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		{

@@ -9,7 +9,7 @@
  * Database errors carry their SQLSTATE as code (for a rejected record,
  * message is the reference backend's text).  Errors that the gateway itself
  * raises carry a code GWgxx: group 0 database and pool, 1 request, 2
- * routing.
+ * routing, 3 access control.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,14 +28,19 @@ enum gw_error
 	GW_ERR_SHUTTING_DOWN,		/* GW004 503: stopping */
 	GW_ERR_OUT_OF_MEMORY,		/* GW005 503: an allocation failed */
 	GW_ERR_DB_PROTOCOL,			/* GW006 500: unexpected database result */
+	GW_ERR_TOO_MANY_STREAMS,	/* GW007 503: every export slot is taken */
 	GW_ERR_BODY_TOO_LARGE,		/* GW101 413 */
 	GW_ERR_CONTENT_TYPE,		/* GW102 415 */
 	GW_ERR_MALFORMED_JSON,		/* GW103 400 */
 	GW_ERR_NOT_OBJECT,			/* GW104 400 */
 	GW_ERR_PAYLOAD,				/* GW105 400: v3 payload missing or not a string */
 	GW_ERR_NUL_CHARACTER,		/* GW106 400: a field holds U+0000 */
+	GW_ERR_BAD_QUERY,			/* GW107 400: a query parameter is not UTF-8 */
 	GW_ERR_NOT_FOUND,			/* GW201 404 */
 	GW_ERR_METHOD,				/* GW202 405 */
+	GW_ERR_UNAUTHORIZED,		/* GW301 401: no or wrong credentials */
+	GW_ERR_FORBIDDEN,			/* GW302 403: the user's role may not do this */
+	GW_ERR_CROSS_ORIGIN,		/* GW303 403: a write from another origin */
 	GW_NUM_ERRORS
 };
 

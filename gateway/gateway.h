@@ -42,6 +42,10 @@ struct gw_config
 	int			retry_after;	/* seconds, in every 503's Retry-After */
 	int			drain_timeout;	/* seconds to finish requests on SIGTERM */
 	int			log_level;		/* GW_LOG_* */
+	int			write_timeout_ms;	/* statement_timeout of management writes */
+	int			export_timeout_ms;	/* statement_timeout of a CSV export */
+	const char *auth_file;		/* users and roles (auth.h); NULL = no access control */
+	bool		insecure_public;	/* allow a non-loopback address without auth */
 };
 
 extern struct gw_config gw_config;

@@ -33,6 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "auth.h"
 #include "batch.h"
 #include "buf.h"
 #include "errors.h"
@@ -43,9 +46,11 @@
 #include "metrics.h"
 #include "routes.h"
 #include "static.h"
+#include "stream.h"
 #include "text.h"
 
 #define JSON_TYPE	"application/json"
+#define CSV_TYPE	"text/csv; charset=utf-8"
 
 /* Where a request stands. */
 enum req_state
@@ -77,6 +82,10 @@ struct gw_request
 
 	unsigned	status;			/* the status sent; 0 = none */
 	char		record_id[24];	/* for the log */
+
+	enum gw_role role;			/* with an auth file: who asks */
+	char		user[AUTH_MAX_NAME + 1];	/* their name, for the log and whoami */
+	char	   *params;			/* API: p_params as JSON text, malloc'd */
 };
 
 static atomic_long inflight;
@@ -138,6 +147,9 @@ reply(struct gw_request *req, unsigned status, char *body, size_t len,
 		route_allow_header(req->match.allow, value, sizeof(value));
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, value);
 	}
+	if (status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+								"Basic realm=\"telemetrics\", charset=\"UTF-8\"");
 	if (atomic_load(&draining))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(req->conn, status, resp);
@@ -199,6 +211,8 @@ submit(struct gw_request *req)
 	MHD_suspend_connection(req->conn);
 	if (!batch_submit(&req->job))
 	{
+		if (req->job.kind == GW_JOB_STREAM)
+			batch_stream_release();
 		job_set_error(&req->job, GW_ERR_SHUTTING_DOWN, "the gateway is shutting down", NULL);
 		MHD_resume_connection(req->conn);
 	}
@@ -306,6 +320,208 @@ start_statement(struct gw_request *req)
 	return submit(req);
 }
 
+/* ----------------------------------------------------------------
+ * The read and management API: one p_params jsonb per request
+ * ----------------------------------------------------------------
+ */
+
+/* Collecting query parameters into a JSON object. */
+struct params_ctx
+{
+	json_t	   *obj;
+	bool		keep_existing;	/* POST: the body's keys win */
+	bool		bad;			/* a name or value is not UTF-8, or holds NUL */
+	char		bad_name[64];
+};
+
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+			const char *value, size_t value_size)
+{
+	struct params_ctx *ctx = cls;
+	json_t	   *v;
+
+	if (value == NULL)
+	{
+		value = "";
+		value_size = 0;
+	}
+	if (!text_is_utf8(key, key_size) || !text_is_utf8(value, value_size) ||
+		memchr(key, '\0', key_size) != NULL || memchr(value, '\0', value_size) != NULL)
+	{
+		ctx->bad = true;
+		snprintf(ctx->bad_name, sizeof(ctx->bad_name), "%.*s", (int) (key_size > 40 ? 40 : key_size), key);
+		return MHD_NO;
+	}
+	if (ctx->keep_existing && json_object_getn(ctx->obj, key, key_size) != NULL)
+		return MHD_YES;
+	v = json_stringn(value, value_size);
+	if (v == NULL || json_object_setn_new(ctx->obj, key, key_size, v) != 0)
+	{
+		ctx->bad = true;
+		ctx->bad_name[0] = '\0';
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/*
+ * build_params
+ *		p_params for an API route, as docs/ui.md says: for GET, HEAD and
+ *		DELETE the query string as an object of strings (a repeated name
+ *		keeps its last value); for POST the JSON body (an object; none is
+ *		{}), plus query parameters the body does not have; then the path's
+ *		{id}, which wins.  On success req->params holds the JSON text;
+ *		otherwise the request has been answered (400).
+ */
+static bool
+build_params(struct gw_request *req, enum MHD_Result *ret)
+{
+	struct params_ctx ctx = {NULL, false, false, ""};
+	char		msg[256];
+	char		details[128];
+
+	if (req->method_bit == GW_METHOD_POST && req->body_len > 0)
+	{
+		json_error_t jerr;
+
+		ctx.obj = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (ctx.obj == NULL)
+		{
+			snprintf(msg, sizeof(msg), "malformed JSON at line %d, column %d: %s",
+					 jerr.line, jerr.column, jerr.text);
+			snprintf(details, sizeof(details), "The error is at byte offset %d of the request body.",
+					 jerr.position);
+			*ret = reply_error(req, GW_ERR_MALFORMED_JSON, msg, details, NULL);
+			return false;
+		}
+		if (!json_is_object(ctx.obj))
+		{
+			json_decref(ctx.obj);
+			*ret = reply_error(req, GW_ERR_NOT_OBJECT, "the request body must be a JSON object", NULL, NULL);
+			return false;
+		}
+		ctx.keep_existing = true;
+	}
+	else
+		ctx.obj = json_object();
+	if (ctx.obj == NULL)
+	{
+		*ret = reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+		return false;
+	}
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &ctx);
+	if (ctx.bad)
+	{
+		json_decref(ctx.obj);
+		snprintf(msg, sizeof(msg), "query parameter \"%s\" is not valid UTF-8 or holds a NUL character",
+				 ctx.bad_name);
+		*ret = reply_error(req, GW_ERR_BAD_QUERY, msg, NULL, "Percent-encode UTF-8 text.");
+		return false;
+	}
+	if (req->match.has_id)
+	{
+		json_t	   *id = text_is_utf8(req->match.id, strlen(req->match.id)) ?
+			json_string(req->match.id) : json_string("?");
+
+		if (id == NULL || json_object_set_new(ctx.obj, "id", id) != 0)
+		{
+			json_decref(ctx.obj);
+			*ret = reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+			return false;
+		}
+	}
+	req->params = json_dumps(ctx.obj, JSON_COMPACT);
+	json_decref(ctx.obj);
+	if (req->params == NULL)
+	{
+		*ret = reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Final call of an API route: its one function, p_params as $1. */
+static enum MHD_Result
+start_api(struct gw_request *req)
+{
+	enum MHD_Result ret;
+
+	if (req->method_bit == GW_METHOD_POST && req->body_len > 0 &&
+		!text_media_type_is(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+														MHD_HTTP_HEADER_CONTENT_TYPE), JSON_TYPE))
+		return reply_error(req, GW_ERR_CONTENT_TYPE, "a request body must be application/json",
+						   NULL, NULL);
+	if (!build_params(req, &ret))
+		return ret;
+	req->job.kind = req->match.route->handler == GW_H_API_CSV ? GW_JOB_STREAM : GW_JOB_STATEMENT;
+	req->job.statement = req->match.route->statement;
+	req->job.values[0] = req->params;
+	req->job.lengths[0] = (int) strlen(req->params);
+	if (req->job.kind == GW_JOB_STREAM)
+	{
+		if (!batch_stream_acquire())
+			return reply_error(req, GW_ERR_TOO_MANY_STREAMS, "too many exports in progress",
+							   "An export keeps a database worker busy; one worker always stays for other requests.",
+							   "Retry after the running export has finished.");
+		req->job.conn = req->conn;
+	}
+	return submit(req);
+}
+
+/*
+ * reply_stream
+ *		The worker answered a streaming job 200: send the rows as they come
+ *		(chunked), as an attachment.  The response takes over the stream's
+ *		reference.
+ */
+static enum MHD_Result
+reply_stream(struct gw_request *req)
+{
+	struct gw_stream *s = req->job.stream;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	req->job.stream = NULL;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_reader, s, stream_free);
+	if (resp == NULL)
+	{
+		stream_free(s);
+		return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CSV_TYPE);
+	MHD_add_response_header(resp, "Content-Disposition", "attachment; filename=\"records.csv\"");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (atomic_load(&draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(req->conn, 200, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+	{
+		req->status = 200;
+		req->state = RS_ANSWERED;
+	}
+	return ret;
+}
+
+/* GET /api/whoami: who the gateway thinks asks, and what they may do. */
+static enum MHD_Result
+reply_whoami(struct gw_request *req)
+{
+	bool		on = auth_enabled();
+	json_t	   *obj = json_pack("{s:b, s:o, s:s}",
+								"auth", on,
+								"user", on ? json_string(req->user) : json_null(),
+								"role", on ? auth_role_name(req->role) : "admin");
+	char	   *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	if (body == NULL)
+		return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+	return reply(req, 200, body, strlen(body), JSON_TYPE);
+}
+
 /* The health check's answer, from the version the database reported. */
 static enum MHD_Result
 reply_healthz(struct gw_request *req)
@@ -406,6 +622,110 @@ v2_content_type_ok(const char *ct)
 }
 
 /*
+ * route_access
+ *		Who may use what the request matched: the route's access; a UI file
+ *		or an unknown path needs a user; a known path with the wrong method
+ *		is as open as the most open route of that path (so that a probe's
+ *		GET /v2/collector is a 405, not a 401).
+ */
+static enum gw_access
+route_access(const char *url, const struct gw_match *m)
+{
+	size_t		i;
+	enum gw_access a = GW_ACCESS_VIEWER;
+
+	if (m->route != NULL)
+		return m->route->access;
+	if (m->file != NULL || m->allow == 0)
+		return GW_ACCESS_VIEWER;
+	for (i = 0; i < route_count; i++)
+		if (strcmp(route_table[i].path, url) == 0 && route_table[i].access < a)
+			a = route_table[i].access;
+	return a;
+}
+
+/*
+ * same_origin
+ *		May a management write come from where the browser says it comes
+ *		from?  Browsers send Origin with every cross-origin POST and DELETE
+ *		(and Sec-Fetch-Site): one from another origin is refused, so a page
+ *		elsewhere cannot use the credentials a browser keeps for the UI.
+ *		Clients that send neither (curl, scripts) are not browsers.
+ */
+static bool
+same_origin(struct MHD_Connection *conn)
+{
+	const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *o;
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
+	if (origin == NULL)
+		return true;
+	if (host == NULL)
+		return false;
+	if (strncmp(origin, "http://", 7) == 0)
+		o = origin + 7;
+	else if (strncmp(origin, "https://", 8) == 0)
+		o = origin + 8;
+	else
+		return false;			/* "null" and the like */
+	return strcasecmp(o, host) == 0;
+}
+
+/*
+ * access_ok
+ *		Access control for the request (after routing): with an auth file,
+ *		Basic credentials for everything but ingest and /healthz (401), the
+ *		admin role for management writes (403); always, a management write
+ *		from another origin is refused (403).  Returns false after
+ *		answering.
+ */
+static bool
+access_ok(struct gw_request *req, const char *url, enum MHD_Result *ret)
+{
+	enum gw_access need = route_access(url, &req->match);
+
+	if (need == GW_ACCESS_OPEN)
+		return true;
+	if (auth_enabled())
+	{
+		const char *authz = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+														MHD_HTTP_HEADER_AUTHORIZATION);
+
+		req->role = auth_check_current(authz, req->user, sizeof(req->user));
+		if (req->role == GW_ROLE_NONE)
+		{
+			*ret = reply_error(req, GW_ERR_UNAUTHORIZED, "authentication required",
+							   authz ? "The user name or password is wrong." : NULL,
+							   "Log in with a user of the gateway's auth file (HTTP Basic).");
+			return false;
+		}
+		if (need == GW_ACCESS_ADMIN && req->role != GW_ROLE_ADMIN)
+		{
+			char		msg[160];
+
+			snprintf(msg, sizeof(msg), "user \"%s\" (role %s) may not %s %s", req->user,
+					 auth_role_name(req->role), req->method, req->match.route->path);
+			*ret = reply_error(req, GW_ERR_FORBIDDEN, msg, NULL,
+							   "Management actions need a user with the admin role.");
+			return false;
+		}
+	}
+	else
+		req->role = GW_ROLE_ADMIN;
+	if (need == GW_ACCESS_ADMIN && !same_origin(req->conn))
+	{
+		*ret = reply_error(req, GW_ERR_CROSS_ORIGIN, "cross-origin request refused",
+						   "A management action must come from the UI's own origin.", NULL);
+		return false;
+	}
+	return true;
+}
+
+/*
  * first_call
  *		The first call for a request (headers complete, no body yet):
  *		allocate its state, route it, and answer at once what can be
@@ -421,6 +741,8 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	char		message[320];
 	const char *ct;
 	const char *cl;
+	bool		found;
+	enum MHD_Result ret;
 
 	if (req == NULL)
 		return MHD_NO;
@@ -434,7 +756,10 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	atomic_fetch_add(&inflight, 1);
 	metrics_inflight_add(1);
 
-	if (!route_lookup(url, method, &req->match))
+	found = route_lookup(url, method, &req->match);
+	if (!access_ok(req, url, &ret))
+		return ret;
+	if (!found)
 	{
 		if (req->match.allow == 0)
 		{
@@ -464,6 +789,19 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 			return reply_error(req, GW_ERR_CONTENT_TYPE, message, NULL,
 							   "Send v2 records (fields in headers) as application/text, "
 							   "v3 records (one JSON object) as application/json.");
+		}
+	}
+
+	if (req->match.route != NULL && req->match.route->handler == GW_H_API &&
+		req->method_bit == GW_METHOD_POST)
+	{
+		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (ct != NULL && !text_media_type_is(ct, JSON_TYPE))
+		{
+			snprintf(message, sizeof(message), "Content-Type \"%.100s\" is not accepted on %s",
+					 ct, req->match.route->path);
+			return reply_error(req, GW_ERR_CONTENT_TYPE, message, NULL,
+							   "Send the parameters as one JSON object (application/json).");
 		}
 	}
 
@@ -569,6 +907,8 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			/* resumed by the worker: send its result */
 			if (req->match.route->handler == GW_H_HEALTHZ)
 				return reply_healthz(req);
+			if (req->job.stream != NULL)
+				return reply_stream(req);
 			return reply_job(req);
 		case RS_RECEIVING:
 			break;
@@ -592,6 +932,11 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			return start_statement(req);
 		case GW_H_METRICS:
 			return reply_metrics(req);
+		case GW_H_API:
+		case GW_H_API_CSV:
+			return start_api(req);
+		case GW_H_WHOAMI:
+			return reply_whoami(req);
 		case GW_H_STATIC:
 			break;
 	}
@@ -627,14 +972,18 @@ http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 		const char *reason = ((unsigned) toe < sizeof(reasons) / sizeof(reasons[0]) &&
 							  reasons[toe]) ? reasons[toe] : " (aborted)";
 
-		gw_log(level, "%s %s %u %.3f ms%s%s%s", req->method,
+		gw_log(level, "%s %s %u %.3f ms%s%s%s%s%s", req->method,
 			   req->path ? req->path : "?", req->status, (double) duration / 1e6,
-			   req->record_id[0] ? " id=" : "", req->record_id, reason);
+			   req->record_id[0] ? " id=" : "", req->record_id,
+			   req->user[0] ? " user=" : "", req->user, reason);
 	}
 
 	free(req->body);
 	free(req->path);
+	free(req->params);
 	free(req->job.body);
+	if (req->job.stream != NULL)
+		stream_free(req->job.stream);	/* never handed to a response */
 	ingest_record_free(&req->record);
 	free(req);
 	metrics_inflight_add(-1);

@@ -33,12 +33,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "batch.h"
 #include "db.h"
 #include "gateway.h"
@@ -66,12 +68,16 @@ struct gw_config gw_config = {
 	.retry_after = 5,
 	.drain_timeout = 25,
 	.log_level = GW_LOG_INFO,
+	.write_timeout_ms = 300000,
+	.export_timeout_ms = 120000,
+	.auth_file = NULL,
+	.insecure_public = false,
 };
 
 /* The options; the order is the order of --help. */
 enum opt_kind
 {
-	OPT_STRING, OPT_INT, OPT_SIZE, OPT_LOGLEVEL
+	OPT_STRING, OPT_INT, OPT_SIZE, OPT_LOGLEVEL, OPT_BOOL
 };
 
 struct option_def
@@ -120,6 +126,14 @@ static const struct option_def options[] = {
 	"on SIGTERM, wait this long for requests in flight (default 25)"},
 	{"log-level", "LEVEL", OPT_LOGLEVEL, &gw_config.log_level, 0, 0,
 	"error, warn, info (one line per request) or debug (default info)"},
+	{"write-timeout", "MS", OPT_INT, &gw_config.write_timeout_ms, 0, 3600000,
+	"statement_timeout of management writes (blacklist, reclassify); 0 = none (default 300000)"},
+	{"export-timeout", "MS", OPT_INT, &gw_config.export_timeout_ms, 0, 3600000,
+	"statement_timeout of a CSV export, its whole transfer; 0 = none (default 120000)"},
+	{"auth-file", "FILE", OPT_STRING, &gw_config.auth_file, 0, 0,
+	"users, password hashes and roles (name:hash:role); UI, API and /metrics then need Basic auth"},
+	{"insecure-public", NULL, OPT_BOOL, &gw_config.insecure_public, 0, 0,
+	"allow a non-loopback --listen address without --auth-file (anyone can read and manage)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -140,22 +154,26 @@ usage(FILE *out)
 		char		env[64];
 		size_t		k;
 
-		snprintf(flag, sizeof(flag), "--%s=%s", options[i].name, options[i].arg);
+		if (options[i].arg != NULL)
+			snprintf(flag, sizeof(flag), "--%s=%s", options[i].name, options[i].arg);
+		else
+			snprintf(flag, sizeof(flag), "--%s", options[i].name);
 		snprintf(env, sizeof(env), "TELEMETRICS_GATEWAY_%s", options[i].name);
 		for (k = 0; env[k]; k++)
 			env[k] = (env[k] == '-') ? '_' : (char) (env[k] >= 'a' && env[k] <= 'z' ? env[k] - 32 : env[k]);
 		fprintf(out, "  %-34s %s\n  %-34s   [%s]\n", flag, options[i].help, "", env);
 	}
-	fprintf(out, "  %-34s %s\n  %-34s %s\n\nRoutes:\n", "--help", "show this help and exit",
-			"--version", "show the version and exit");
+	fprintf(out, "  %-34s %s\n  %-34s %s\n  %-34s %s\n\nRoutes:\n", "--help", "show this help and exit",
+			"--version", "show the version and exit",
+			"--hash-password", "read a password from standard input, print its hash for the auth file, exit");
 	for (i = 0; i < route_count; i++)
 	{
 		char		methods[64];
 
 		route_allow_header(route_table[i].methods, methods, sizeof(methods));
-		fprintf(out, "  %-10s %-16s %s\n", methods, route_table[i].path, route_table[i].summary);
+		fprintf(out, "  %-10s %-30s %s\n", methods, route_table[i].path, route_table[i].summary);
 	}
-	fprintf(out, "  %-10s %-16s %s\n", "GET, HEAD", "/ (and others)",
+	fprintf(out, "  %-10s %-30s %s\n", "GET, HEAD", "/ (and others)",
 			"the web UI's files, from --ui-dir, through a fixed allow-list");
 }
 
@@ -190,6 +208,20 @@ set_option(const struct option_def *o, const char *value, const char *source)
 			}
 			*(size_t *) o->target = s;
 			return true;
+		case OPT_BOOL:
+			if (value == NULL || strcmp(value, "1") == 0 || strcmp(value, "true") == 0 ||
+				strcmp(value, "yes") == 0 || strcmp(value, "on") == 0)
+				*(bool *) o->target = true;
+			else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 ||
+					 strcmp(value, "no") == 0 || strcmp(value, "off") == 0 || value[0] == '\0')
+				*(bool *) o->target = false;
+			else
+			{
+				fprintf(stderr, "%s: invalid value \"%s\" for %s: expected 1, true, yes, on, 0, false, no or off\n",
+						GW_PROGNAME, value, source);
+				return false;
+			}
+			return true;
 		case OPT_LOGLEVEL:
 			level = log_level_parse(value);
 			if (level < 0)
@@ -204,11 +236,57 @@ set_option(const struct option_def *o, const char *value, const char *source)
 	return false;
 }
 
+/*
+ * hash_password: --hash-password.  Read one line (the password) from
+ * standard input, without echo on a terminal, and print its "$6$" hash,
+ * ready for an auth file line "name:HASH:role".  Returns the exit status.
+ */
+static int
+hash_password(void)
+{
+	char		pw[1024];
+	char		hash[256];
+	struct termios old;
+	bool		tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t		n;
+
+	if (tty)
+	{
+		struct termios quiet = old;
+
+		quiet.c_lflag &= ~(tcflag_t) ECHO;
+		fprintf(stderr, "Password: ");
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL)
+		pw[0] = '\0';
+	if (tty)
+	{
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	n = strcspn(pw, "\r\n");
+	pw[n] = '\0';
+	if (n == 0)
+	{
+		fprintf(stderr, "%s: --hash-password: no password on standard input\n", GW_PROGNAME);
+		return 2;
+	}
+	if (!auth_hash_password(pw, hash, sizeof(hash)))
+	{
+		fprintf(stderr, "%s: --hash-password: could not hash: %s\n", GW_PROGNAME, strerror(errno));
+		return 1;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	printf("%s\n", hash);
+	return 0;
+}
+
 /* Parse the environment, then the command line.  Exits on errors. */
 static void
 parse_options(int argc, char **argv)
 {
-	struct option longopts[NOPTIONS + 3];
+	struct option longopts[NOPTIONS + 4];
 	size_t		i;
 	int			c;
 	int			index;
@@ -229,7 +307,7 @@ parse_options(int argc, char **argv)
 			exit(2);
 
 		longopts[i].name = options[i].name;
-		longopts[i].has_arg = required_argument;
+		longopts[i].has_arg = options[i].kind == OPT_BOOL ? no_argument : required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = 1000 + (int) i;
 	}
@@ -242,6 +320,10 @@ parse_options(int argc, char **argv)
 		"version", no_argument, NULL, 'V'
 	};
 	longopts[NOPTIONS + 2] = (struct option)
+	{
+		"hash-password", no_argument, NULL, 'P'
+	};
+	longopts[NOPTIONS + 3] = (struct option)
 	{
 		NULL, 0, NULL, 0
 	};
@@ -263,6 +345,8 @@ parse_options(int argc, char **argv)
 				   JANSSON_VERSION, PQlibVersion());
 			exit(0);
 		}
+		if (c == 'P')
+			exit(hash_password());
 		if (c == '?' || c == ':')
 		{
 			if (c == ':')
@@ -330,6 +414,68 @@ resolve_listen(struct sockaddr_storage *addr, bool *ipv6)
 	freeaddrinfo(res);
 }
 
+/* Is the address a loopback one (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)? */
+static bool
+is_loopback(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET)
+	{
+		const struct sockaddr_in *in = (const struct sockaddr_in *) addr;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (addr->ss_family == AF_INET6)
+	{
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return true;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+	}
+	return false;
+}
+
+/*
+ * Access control at start-up: load --auth-file, and refuse a public
+ * address without it unless --insecure-public.  Exits 2 on errors.
+ */
+static void
+check_access(const struct sockaddr_storage *addr)
+{
+	char		err[512];
+
+	if (gw_config.auth_file != NULL && gw_config.auth_file[0] == '\0')
+		gw_config.auth_file = NULL;
+	if (gw_config.auth_file != NULL)
+	{
+		if (!auth_load(gw_config.auth_file, err, sizeof(err)))
+		{
+			fprintf(stderr, "%s: %s\n", GW_PROGNAME, err);
+			exit(2);
+		}
+		if (err[0] != '\0')
+			gw_log(GW_LOG_WARN, "%s", err);
+	}
+	if (is_loopback(addr))
+		return;
+	if (gw_config.auth_file == NULL && !gw_config.insecure_public)
+	{
+		fprintf(stderr,
+				"%s: refusing to listen on \"%s\", which is not a loopback address, without --auth-file: "
+				"anyone who reaches it could read every record and change the blacklist.\n"
+				"Give --auth-file (and put TLS in front: Basic auth sends passwords in clear), "
+				"or --insecure-public if another layer controls access.\n",
+				GW_PROGNAME, gw_config.listen);
+		exit(2);
+	}
+	if (gw_config.auth_file == NULL)
+		gw_log(GW_LOG_WARN, "listening on the non-loopback address %s without access control (--insecure-public)",
+			   gw_config.listen);
+	else
+		gw_log(GW_LOG_INFO, "listening on the non-loopback address %s: Basic auth sends passwords in clear, "
+			   "so put TLS in front", gw_config.listen);
+}
+
 /* Check the extension version once at start-up; exits on a mismatch. */
 static void
 check_database(void)
@@ -372,6 +518,7 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv);
 	resolve_listen(&addr, &ipv6);
+	check_access(&addr);
 	metrics_init();
 
 	/* signals: taken by this thread only */
@@ -430,8 +577,18 @@ main(int argc, char **argv)
 				   sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (sig == SIGHUP)
-			gw_log(GW_LOG_INFO, "SIGHUP ignored (there is nothing to reload)");
+		if (sig == SIGHUP && gw_config.auth_file != NULL)
+		{
+			char		err[512];
+
+			if (auth_load(gw_config.auth_file, err, sizeof(err)))
+				gw_log(err[0] ? GW_LOG_WARN : GW_LOG_INFO, "SIGHUP: auth file reloaded%s%s",
+					   err[0] ? "; " : "", err);
+			else
+				gw_log(GW_LOG_ERROR, "SIGHUP: %s; keeping the users loaded before", err);
+		}
+		else if (sig == SIGHUP)
+			gw_log(GW_LOG_INFO, "SIGHUP ignored (no --auth-file to reload)");
 		batch_expire();
 	}
 

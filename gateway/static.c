@@ -35,14 +35,20 @@ const struct gw_static_file static_files[] = {
 	{"/", "index.html", HTML},
 	{"/index.html", "index.html", HTML},
 	{"/app.js", "app.js", JS},
+	{"/lib.js", "lib.js", JS},
+	{"/charts.js", "charts.js", JS},
+	{"/views/records.js", "views/records.js", JS},
+	{"/views/crashes.js", "views/crashes.js", JS},
+	{"/views/fleet.js", "views/fleet.js", JS},
+	{"/views/manage.js", "views/manage.js", JS},
 	{"/style.css", "style.css", CSS},
 	{"/vendor/chart.umd.js", "node_modules/chart.js/dist/chart.umd.js", JS},
 	{NULL, NULL, NULL}
 };
 
 /* What HTML pages may load: only their own origin's files. */
-#define HTML_CSP "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \
-	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+#define HTML_CSP "default-src 'self'; script-src 'self'; object-src 'none'; img-src 'self' data:; " \
+	"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 const struct gw_static_file *
 static_lookup(const char *url)

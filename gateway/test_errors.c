@@ -80,7 +80,7 @@ main(void)
 		unsigned	s = err_status((enum gw_error) e);
 
 		CHECK(strlen(code) == 5 && strncmp(code, "GW", 2) == 0 &&
-			  code[2] >= '0' && code[2] <= '2', "gateway error %d has a GWgxx code (%s)", e, code);
+			  code[2] >= '0' && code[2] <= '3', "gateway error %d has a GWgxx code (%s)", e, code);
 		CHECK(s >= 400 && s < 600, "gateway error %s has an error status (%u)", code, s);
 		CHECK(s != 500 || e == GW_ERR_DB_PROTOCOL, "only GW006 is a 500 (%s)", code);
 	}

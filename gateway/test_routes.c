@@ -47,6 +47,32 @@ main(void)
 	expect_route("HEAD", "/api/records", GW_H_QUERY);
 	expect_route("GET", "/healthz", GW_H_HEALTHZ);
 	expect_route("GET", "/metrics", GW_H_METRICS);
+	expect_route("GET", "/api/whoami", GW_H_WHOAMI);
+	expect_route("GET", "/api/records/search", GW_H_API);
+	expect_route("GET", "/api/records/export.csv", GW_H_API_CSV);
+	expect_route("GET", "/api/records/42", GW_H_API);
+	expect_route("GET", "/api/records/42/frames", GW_H_API);
+	expect_route("POST", "/api/guilties/7", GW_H_API);
+	expect_route("DELETE", "/api/blacklist/3", GW_H_API);
+
+	CHECK(route_lookup("/api/records/123", "GET", &m) && m.has_id && strcmp(m.id, "123") == 0 &&
+		  m.route->statement == GW_STMT_GET_RECORD, "{id} is taken from the path");
+	CHECK(route_lookup("/api/records/abc", "GET", &m) && strcmp(m.id, "abc") == 0,
+		  "{id} matches any segment; the function says 400");
+	CHECK(route_lookup("/api/records/search", "GET", &m) && !m.has_id &&
+		  m.route->statement == GW_STMT_SEARCH_RECORDS, "a literal path beats {id}");
+	CHECK(route_lookup("/api/guilties/hidden", "GET", &m) && m.route->statement == GW_STMT_HIDDEN_GUILTIES,
+		  "/api/guilties/hidden is not the group \"hidden\"");
+	CHECK(!route_lookup("/api/records/", "GET", &m) && m.allow == 0, "an empty {id} is no match");
+	CHECK(!route_lookup("/api/records/1/2", "GET", &m) && m.allow == 0, "{id} is one segment");
+	CHECK(route_path_match("/a/{id}/b", "/a/xyz/b", NULL, 0) && !route_path_match("/a/{id}/b", "/a/xyz/c", NULL, 0),
+		  "route_path_match");
+	{
+		char		id[8];
+
+		CHECK(route_path_match("/a/{id}", "/a/123456789012", id, sizeof(id)) && strcmp(id, "1234567") == 0,
+			  "a long {id} is truncated, not overflowed");
+	}
 
 	CHECK(route_lookup("/", "GET", &m) && m.route == NULL && m.file != NULL &&
 		  strcmp(m.file->file, "index.html") == 0, "GET / is the UI's index.html");
@@ -61,6 +87,12 @@ main(void)
 	expect_allow("POST", "/api/records", "GET, HEAD");
 	expect_allow("BREW", "/metrics", "GET, HEAD");
 	expect_allow("post", "/v2/collector", "POST");
+	expect_allow("POST", "/api/records/search", "GET, HEAD");
+	expect_allow("PUT", "/api/guilties/5", "GET, HEAD, POST");
+	expect_allow("POST", "/api/guilties/hidden", "GET, HEAD");
+	expect_allow("GET", "/api/blacklist/5", "DELETE");
+	expect_allow("DELETE", "/api/blacklist", "GET, HEAD, POST");
+	expect_allow("HEAD", "/api/records/export.csv", "GET");
 
 	CHECK(!route_lookup("/v2/collector/", "POST", &m) && m.allow == 0,
 		  "a trailing slash is another path (404)");
@@ -90,6 +122,25 @@ main(void)
 		if (r->methods & (GW_METHOD_GET | GW_METHOD_HEAD))
 			CHECK(r->statement < 0 || route_statements[r->statement].read_only,
 				  "GET %s runs read-only", r->path);
+	}
+	for (i = 0; i < route_count; i++)
+	{
+		const struct gw_route *r = &route_table[i];
+		bool		write = (r->methods & (GW_METHOD_POST | GW_METHOD_DELETE)) != 0;
+		bool		ingest = r->handler == GW_H_INGEST || r->handler == GW_H_INGEST_V3;
+
+		if (ingest || r->handler == GW_H_HEALTHZ)
+			CHECK(r->access == GW_ACCESS_OPEN, "%s is open to probes", r->path);
+		else if (write)
+			CHECK(r->access == GW_ACCESS_ADMIN && r->statement >= 0 &&
+				  route_statements[r->statement].long_running,
+				  "%s %s needs an admin and runs with the write timeout", "POST/DELETE", r->path);
+		else
+			CHECK(r->access == GW_ACCESS_VIEWER, "%s needs a user", r->path);
+		if (r->handler == GW_H_API || r->handler == GW_H_API_CSV)
+			CHECK(r->statement >= 0 && route_statements[r->statement].nparams == 1 &&
+				  strstr(route_statements[r->statement].sql, "telemetrics_api.") != NULL,
+				  "%s calls one telemetrics_api function of p_params", r->path);
 	}
 	for (i = 0; static_files[i].url != NULL; i++)
 		CHECK(strstr(static_files[i].file, "..") == NULL && static_files[i].file[0] != '/',

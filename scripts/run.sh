@@ -17,9 +17,14 @@ scripts/deps.sh
 scripts/build.sh
 
 state=$(tm_state_dir run)
-tm_cluster_init "$state" "$pg_port"
+# pg_cron schedules the daily maintenance (retention, partitions ahead,
+# rollup folding); its jobs run in background workers (no password needed).
+tm_cluster_init "$state" "$pg_port" "shared_preload_libraries = 'pg_cron'" \
+	"cron.database_name = 'telemetrics'" "cron.use_background_workers = on"
 tm_cluster_start "$state"
 tm_create_db "$state" telemetrics
+tm_psql "$state" telemetrics -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+	-c "SELECT telemetrics.schedule_maintenance()" >/dev/null
 
 gateway_pid=
 stop_all() {

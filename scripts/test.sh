@@ -27,7 +27,11 @@ mkdir -p "$state/pg"
 
 port=$(tm_free_port)
 # The test cluster trades durability for speed; benchmarks use their own.
-tm_cluster_init "$state/pg" "$port" "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+# pg_cron runs the maintenance job (retention) in the test database; its
+# jobs run in background workers, so they need no password.
+tm_cluster_init "$state/pg" "$port" "fsync = off" "synchronous_commit = off" "full_page_writes = off" \
+	"shared_preload_libraries = 'pg_cron'" "cron.database_name = 'telemetrics_test'" \
+	"cron.use_background_workers = on"
 tm_cluster_start "$state/pg"
 trap 'tm_cluster_stop "$state/pg"' EXIT
 tm_create_db "$state/pg" telemetrics_test

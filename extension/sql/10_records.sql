@@ -82,8 +82,10 @@ CREATE INDEX records_classification_idx ON telemetrics.records (classification, 
 CREATE INDEX records_build_idx ON telemetrics.records (build, id);
 -- Crashes of a guilty group; reclassification after a blacklist change
 -- finds the records whose guilty frame a new rule matches, and those that
--- fell back to an unknown or last frame, through these.
-CREATE INDEX records_guilty_id_idx ON telemetrics.records (guilty_id)
+-- fell back to an unknown or last frame, through these.  Build and id make
+-- a group's crashes on a build come newest first (the backtraces API pages
+-- them, one build at a time).
+CREATE INDEX records_guilty_id_idx ON telemetrics.records (guilty_id, build, id)
 	WHERE guilty_id IS NOT NULL;
 CREATE INDEX records_fallback_idx ON telemetrics.records (guilty_id)
 	WHERE crash_state = 'fallback';

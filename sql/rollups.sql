@@ -1,0 +1,112 @@
+-- Rollup maintenance by the statement-level triggers on
+-- telemetrics.records: what INSERT, UPDATE, DELETE and TRUNCATE do to the
+-- counters, one row of deltas per statement, compaction.
+\set VERBOSITY terse
+-- a database of its own: the rollups and counts below must not see other tests' records
+CREATE DATABASE regress_tm_rollups;
+\c regress_tm_rollups
+SET client_min_messages = warning;
+CREATE EXTENSION telemetrics;
+RESET client_min_messages;
+
+SELECT telemetrics.ensure_partitions(now() - interval '3 days', now()) >= 0 AS partitions;
+
+-- compaction only when asked, so that the pending deltas can be counted
+SET telemetrics.rollup_compact_interval = 0;
+
+-- what readers see (rollups plus pending deltas), days as ages
+CREATE VIEW pg_temp.rr AS
+	SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, build, classification, severity,
+		   system_name, external, arch, sum(received) AS received, sum(stored) AS stored
+	FROM telemetrics.rollup_records_v
+	GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(received) <> 0 OR sum(stored) <> 0;
+CREATE VIEW pg_temp.tt AS
+	SELECT dimension, value, detail, sum(received) AS received
+	FROM telemetrics.rollup_totals_v GROUP BY 1, 2, 3 HAVING sum(received) <> 0;
+
+-- one multi-row statement, two days, a record without System-Name
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, payload_version,
+	system_name, external, payload)
+SELECT nextval('telemetrics.records_id_seq'), now() - (g % 2) * interval '1 day', now(),
+	   'm' || (g % 3), 'host-' || (g % 2), CASE WHEN g = 5 THEN 'aarch64' ELSE 'x86_64' END,
+	   CASE WHEN g <= 4 THEN 'org.clearlinux/crash/clr' ELSE 'org.clearlinux/mce/thermal' END,
+	   CASE WHEN g <= 4 THEN 3 ELSE 2 END, '100', '6.1.0', 3, 1,
+	   CASE WHEN g = 6 THEN NULL ELSE 'clear-linux-os' END, g = 1, 'p'
+FROM generate_series(1, 6) g;
+-- one statement, one row of deltas; nothing written to the rollup tables yet
+SELECT count(*) AS delta_rows, (SELECT count(*) FROM telemetrics.rollup_records) AS rollup_rows
+FROM telemetrics.rollup_deltas;
+SELECT * FROM pg_temp.rr ORDER BY 1, 2, 3, 4, 5, 6, 7;
+SELECT * FROM pg_temp.tt ORDER BY 1, 2, 3;
+-- platforms: one ring of daily counts each (today, the last 2 days, all time)
+SELECT host_type,
+	   sum(telemetrics.ring_window(ring, (now() AT TIME ZONE 'UTC')::date)) AS today,
+	   sum(telemetrics.ring_window(ring, (now() AT TIME ZONE 'UTC')::date - 1)) AS two_days,
+	   sum(telemetrics.ring_total(ring)) AS all_time
+FROM telemetrics.platform_recent_v GROUP BY 1 ORDER BY 1;
+SELECT date_trunc('week', (now() AT TIME ZONE 'UTC')::date)::date - week AS weeks_ago_days,
+	   machine_id, sum(records) AS records
+FROM telemetrics.rollup_thermal_v GROUP BY 1, 2 HAVING sum(records) <> 0 ORDER BY 1, 2;
+
+-- UPDATE moves the counts of the changed records (history and stored)
+UPDATE telemetrics.records SET build = '101', severity = 4 WHERE machine_id = 'm1';
+SELECT * FROM pg_temp.rr ORDER BY 1, 2, 3, 4, 5, 6, 7;
+SELECT * FROM pg_temp.tt WHERE dimension IN ('build', 'severity', 'os_build') ORDER BY 1, 2, 3;
+-- an UPDATE that changes nothing the rollups count adds no delta
+SELECT count(*) AS delta_rows FROM telemetrics.rollup_deltas;
+UPDATE telemetrics.records SET kernel_version = '6.2.0';
+SELECT count(*) AS delta_rows FROM telemetrics.rollup_deltas;
+SELECT sum(received) AS received, sum(stored) AS stored FROM pg_temp.rr;
+
+-- DELETE lowers only "stored"; history (received, totals, thermal) stays
+DELETE FROM telemetrics.records WHERE classification = 'org.clearlinux/mce/thermal';
+SELECT * FROM pg_temp.rr ORDER BY 1, 2, 3, 4, 5, 6, 7;
+SELECT sum(received) AS totals_classification FROM pg_temp.tt WHERE dimension = 'classification';
+SELECT sum(records) AS thermal_records FROM telemetrics.rollup_thermal_v;
+
+-- compaction folds every delta into the rollup tables and changes no answer
+CREATE TEMP TABLE before_rr AS SELECT * FROM pg_temp.rr;
+CREATE TEMP TABLE before_tt AS SELECT * FROM pg_temp.tt;
+SELECT telemetrics.compact_rollups() AS compacted;
+SELECT (SELECT count(*) FROM telemetrics.rollup_deltas) AS delta_rows,
+	   (SELECT count(*) FROM telemetrics.rollup_records) AS rollup_rows;
+SELECT (SELECT count(*) FROM ((SELECT * FROM before_rr EXCEPT ALL SELECT * FROM pg_temp.rr)
+							   UNION ALL (SELECT * FROM pg_temp.rr EXCEPT ALL SELECT * FROM before_rr)) d)
+	   + (SELECT count(*) FROM ((SELECT * FROM before_tt EXCEPT ALL SELECT * FROM pg_temp.tt)
+								UNION ALL (SELECT * FROM pg_temp.tt EXCEPT ALL SELECT * FROM before_tt)) d)
+	   AS differences;
+SELECT telemetrics.compact_rollups() AS compacted_again;
+\c
+
+-- ingest compacts by itself, at most once per interval and backend
+SET telemetrics.rollup_compact_interval = '1h';
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, payload_version,
+	system_name, external, payload)
+SELECT nextval('telemetrics.records_id_seq'), now(), now(), 'm' || g, 'host-0', 'x86_64',
+	   'org.clearlinux/crash/clr', 3, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'p'
+FROM generate_series(1, 2) g;
+SELECT count(*) AS delta_rows_after_first FROM telemetrics.rollup_deltas;
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, payload_version,
+	system_name, external, payload)
+VALUES (nextval('telemetrics.records_id_seq'), now(), now(), 'm0', 'host-0', 'x86_64',
+		'org.clearlinux/crash/clr', 3, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'p');
+SELECT count(*) AS delta_rows_within_interval FROM telemetrics.rollup_deltas;
+SET telemetrics.rollup_compact_interval = 0;
+CREATE VIEW pg_temp.rr AS
+	SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, build, classification, severity,
+		   system_name, external, arch, sum(received) AS received, sum(stored) AS stored
+	FROM telemetrics.rollup_records_v
+	GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(received) <> 0 OR sum(stored) <> 0;
+SELECT * FROM pg_temp.rr WHERE age = 0 AND build = '100' ORDER BY 1, 2, 3, 4, 5, 6, 7;
+
+-- TRUNCATE: nothing is stored any more; history stays; keys are gone
+TRUNCATE telemetrics.records;
+SELECT sum(received) AS received, sum(stored) AS stored FROM pg_temp.rr;
+SELECT count(*) AS keys FROM telemetrics.record_keys;
+SELECT count(*) AS delta_rows FROM telemetrics.rollup_deltas;
+
+\c contrib_regression
+DROP DATABASE regress_tm_rollups;
