@@ -29,7 +29,8 @@ FROM (VALUES
 	('list_blacklist', telemetrics_api.list_blacklist('{}')),
 	('quarantine_summary', telemetrics_api.quarantine_summary('{}')),
 	('get_retention', telemetrics_api.get_retention('{}')),
-	('reclassify_crashes', telemetrics_api.reclassify_crashes('{}'))) v(f, r)
+	('reclassify_crashes', telemetrics_api.reclassify_crashes('{}')),
+	('get_reclassify', telemetrics_api.get_reclassify('{}'))) v(f, r)
 ORDER BY f;
 SELECT count(*) AS csv_lines FROM telemetrics_api.export_records_csv('{}');
 -- but nothing behind the API
@@ -43,5 +44,6 @@ SET telemetrics.retention_days = 1;
 RESET ROLE;
 
 \c contrib_regression
-DROP DATABASE regress_tm_api_privileges;
+-- WITH (FORCE): the background reclassification worker may still be connected
+DROP DATABASE regress_tm_api_privileges WITH (FORCE);
 DROP ROLE regress_tm_api;

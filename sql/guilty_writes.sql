@@ -48,10 +48,27 @@ SELECT x->'hidden' AS hidden, x->'comment' AS comment
 FROM telemetrics_api.update_guilty(jsonb_build_object('id', :'wrapper', 'hidden', 'false', 'comment', null)) x;
 SELECT jsonb_array_length(telemetrics_api.list_hidden_guilties(NULL)->'guilties') AS hidden;
 
--- blacklist wrapper(): its crashes are reclassified to main(), and the
--- rollups follow (day and all-time counts, machines)
-SELECT x->'rule'->>'function' AS rule, x->'rule'->>'match' AS match, x->'reclassified' AS reclassified
+-- wait (at most 60 s) until the background reclassification is idle
+CREATE FUNCTION pg_temp.wait_jobs() RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		IF NOT EXISTS (SELECT 1 FROM telemetrics.reclassify_jobs
+					   WHERE state IN ('queued', 'running')) THEN
+			RETURN (SELECT string_agg(DISTINCT state, ',') FROM telemetrics.reclassify_jobs);
+		END IF;
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+	RETURN 'still busy';
+END
+$$;
+
+-- blacklist wrapper(): its crashes are reclassified to main() in the
+-- background, and the rollups follow (day and all-time counts, machines)
+SELECT x->'rule'->>'function' AS rule, x->'rule'->>'match' AS match, x->'reclassified' AS reclassified,
+	   x->'job'->>'scope' AS job_scope, x->'job'->>'state' AS job_state
 FROM telemetrics_api.add_blacklist_rule('{"function": "wrapper()", "module": "/usr/lib/libapp.so", "comment": "a wrapper"}') x;
+SELECT pg_temp.wait_jobs() AS jobs;
 SELECT * FROM pg_temp.counts ORDER BY 1;
 SELECT (SELECT count(*) FROM jsonb_array_elements(x->'rules') r WHERE r->>'function' = 'wrapper') AS listed,
 	   x->'pending_changes' AS pending
@@ -63,15 +80,24 @@ FROM telemetrics.records r,
 WHERE r.machine_id = 'a' ORDER BY r.id LIMIT 2;
 -- remove the rule: the crashes go back
 SELECT id AS rule FROM telemetrics.guilty_blacklist WHERE function = 'wrapper' \gset
-SELECT x->'reclassified' AS reclassified
+SELECT x->'job'->>'state' AS job_state
 FROM telemetrics_api.remove_blacklist_rule(jsonb_build_object('id', :'rule')) x;
+SELECT pg_temp.wait_jobs() AS jobs;
 SELECT * FROM pg_temp.counts ORDER BY 1;
 -- a rule added without reclassifying, applied later
 SELECT x->'pending_changes' AS pending
 FROM telemetrics_api.add_blacklist_rule('{"function": "real", "reclassify": "false"}') x;
-SELECT telemetrics_api.reclassify_crashes('{}') - 'updated' AS result;
+SELECT x->>'scope' AS scope, x->>'state' AS state FROM telemetrics_api.reclassify_crashes('{}') x;
+SELECT pg_temp.wait_jobs() AS jobs;
+SELECT x->>'state' AS state, x->'changes' AS changes
+FROM telemetrics_api.get_reclassify(jsonb_build_object('id', (SELECT max(id) FROM telemetrics.reclassify_jobs))) x;
 SELECT * FROM pg_temp.counts ORDER BY 1;
-SELECT telemetrics_api.reclassify_crashes('{"scope": "all"}') AS result;
+SELECT x->>'scope' AS scope, x->>'state' AS state FROM telemetrics_api.reclassify_crashes('{"scope": "all"}') x;
+SELECT pg_temp.wait_jobs() AS jobs;
+SELECT x->>'state' AS state, x->'updated' AS updated
+FROM telemetrics_api.get_reclassify(jsonb_build_object('id', (SELECT max(id) FROM telemetrics.reclassify_jobs))) x;
+SELECT x->'pending_changes' AS pending, jsonb_array_length(x->'jobs') > 0 AS has_jobs
+FROM telemetrics_api.get_reclassify('{}') x;
 -- the same once every delta is folded into the rollup tables
 SELECT telemetrics.compact_rollups() >= 0 AS compacted;
 SELECT * FROM pg_temp.counts ORDER BY 1;
@@ -99,6 +125,9 @@ SELECT c AS call, pg_temp.code(c) AS result FROM (VALUES
 	($$SELECT telemetrics_api.remove_blacklist_rule('{"id": "999999"}')$$),
 	($$SELECT telemetrics_api.remove_blacklist_rule('{"id": "99999999999"}')$$),
 	($$SELECT telemetrics_api.reclassify_crashes('{"scope": "some"}')$$),
+	($$SELECT telemetrics_api.get_reclassify('{"id": "999999999"}')$$),
+	($$SELECT telemetrics_api.get_reclassify('{"id": "x"}')$$),
+	($$SELECT telemetrics_api.get_reclassify('{"other": "1"}')$$),
 	($$SELECT telemetrics_api.explain_record_crash('{"id": "999999999"}')$$)) v(c);
 
 \c contrib_regression

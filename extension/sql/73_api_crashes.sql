@@ -543,18 +543,24 @@ AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params,
 					ARRAY['function', 'module', 'match', 'comment', 'reclassify']);
+	v_result	jsonb;
 BEGIN
-	RETURN telemetrics_api.blacklist_add(
+	v_result := telemetrics_api.blacklist_add(
 		telemetrics.api_text(v_params, 'function', 1024),
 		telemetrics.api_text(v_params, 'module', 1024),
 		telemetrics.api_choice(v_params, 'match', ARRAY['exact', 'prefix'], NULL),
 		telemetrics.api_text(v_params, 'comment', 1000),
-		telemetrics.api_bool(v_params, 'reclassify', true));
+		false);
+	IF telemetrics.api_bool(v_params, 'reclassify', true) THEN
+		v_result := v_result || pg_catalog.jsonb_build_object(
+			'job', telemetrics_api.reclassify_start('affected'));
+	END IF;
+	RETURN v_result;
 END
 $$;
 COMMENT ON FUNCTION telemetrics_api.add_blacklist_rule(jsonb) IS
-	'POST /api/blacklist: add a blacklist rule {function, module, match, comment, reclassify} and reclassify the '
-	'records it affects; 23505 (409) if it exists';
+	'POST /api/blacklist: add a blacklist rule {function, module, match, comment, reclassify}; unless reclassify is '
+	'false, queue a background reclassification of the records it affects ("job"; see get_reclassify); 23505 (409) if it exists';
 
 CREATE FUNCTION telemetrics_api.remove_blacklist_rule(p_params jsonb)
 RETURNS jsonb
@@ -564,16 +570,22 @@ AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id', 'reclassify']);
 	v_id		bigint := telemetrics.api_id(v_params, 'id');
+	v_result	jsonb;
 BEGIN
 	IF v_id > 2147483647 THEN
 		RAISE EXCEPTION 'blacklist rule % not found', v_id USING ERRCODE = 'no_data_found';
 	END IF;
-	RETURN telemetrics_api.blacklist_remove(v_id::integer,
-											telemetrics.api_bool(v_params, 'reclassify', true));
+	v_result := telemetrics_api.blacklist_remove(v_id::integer, false);
+	IF telemetrics.api_bool(v_params, 'reclassify', true) THEN
+		v_result := v_result || pg_catalog.jsonb_build_object(
+			'job', telemetrics_api.reclassify_start('affected'));
+	END IF;
+	RETURN v_result;
 END
 $$;
 COMMENT ON FUNCTION telemetrics_api.remove_blacklist_rule(jsonb) IS
-	'POST /api/blacklist/{id}/delete: remove a blacklist rule and reclassify the records it affected; P0002 if unknown';
+	'DELETE /api/blacklist/{id}: remove a blacklist rule and, unless reclassify is false, queue a background '
+	'reclassification of the records it affected ("job"); P0002 if unknown';
 
 CREATE FUNCTION telemetrics_api.reclassify_crashes(p_params jsonb)
 RETURNS jsonb
@@ -583,13 +595,31 @@ AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['scope']);
 BEGIN
-	RETURN telemetrics_api.reclassify(
+	RETURN telemetrics_api.reclassify_start(
 		telemetrics.api_choice(v_params, 'scope', ARRAY['affected', 'all'], 'affected'));
 END
 $$;
 COMMENT ON FUNCTION telemetrics_api.reclassify_crashes(jsonb) IS
-	'POST /api/reclassify: reclassify the records the pending blacklist changes affect (scope affected) or every '
-	'crash (scope all); crash rollups follow the records';
+	'POST /api/reclassify: queue a background reclassification of the records the pending blacklist changes affect '
+	'(scope affected) or of every crash (scope all); returns the job (id, state, progress); crash rollups follow the records';
+
+CREATE FUNCTION telemetrics_api.get_reclassify(p_params jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id']);
+	v_id		bigint;
+BEGIN
+	IF v_params ? 'id' THEN
+		v_id := telemetrics.api_id(v_params, 'id');
+	END IF;
+	RETURN telemetrics_api.reclassify_status(v_id);
+END
+$$;
+COMMENT ON FUNCTION telemetrics_api.get_reclassify(jsonb) IS
+	'GET /api/reclassify[/{id}]: a reclassification job and its progress, or the latest jobs and the pending blacklist changes; P0002 if unknown';
 
 CREATE FUNCTION telemetrics_api.explain_record_crash(p_params jsonb)
 RETURNS jsonb

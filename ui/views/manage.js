@@ -9,10 +9,8 @@ import {
 } from '../lib.js';
 
 /**
- * run(button, out, label, f): a long management action with its progress:
- * every write button is disabled while it runs, and the elapsed time is
- * shown until the answer (a reclassification of millions of crashes takes
- * tens of seconds; the gateway allows --write-timeout).
+ * run(out, label, f): a management request: every write button is
+ * disabled while it runs, and the elapsed time is shown until the answer.
  */
 async function run(out, label, f) {
   const buttons = [...document.querySelectorAll('button.write')];
@@ -35,6 +33,40 @@ async function run(out, label, f) {
   }
 }
 
+/**
+ * follow(out, job, label): show a background reclassification job's
+ * progress (GET /api/reclassify/{id}, twice a second) until it is done or
+ * failed; resolves to the finished job, or null on failure.  The job goes
+ * on in the database whatever this page does.
+ */
+async function follow(out, job, label) {
+  const buttons = [...document.querySelectorAll('button.write')];
+  buttons.forEach((b) => { b.disabled = true; });
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': label });
+  const text = h('span', { class: 'muted' }, '');
+  replace(out, h('div', { class: 'state loading', role: 'status', 'data-testid': 'progress' }, bar, ` ${label}… `, text));
+  try {
+    for (;;) {
+      const p = Number(job.progress) || 0;
+      bar.value = p;
+      text.textContent = `${job.state}, ${Math.round(p * 100)} %, ${fmtInt(job.updated)} crashes changed group`;
+      if (job.state === 'done' || job.state === 'failed') break;
+      await new Promise((ok) => setTimeout(ok, 500));
+      job = await api(`/api/reclassify/${job.id}`);
+    }
+    if (job.state === 'failed') {
+      replace(out, h('div', { class: 'state error', role: 'alert' }, `Reclassification ${job.id} failed: `, job.error ?? 'unknown error'));
+      return null;
+    }
+    return job;
+  } catch (e) {
+    replace(out, errorBox(e, label));
+    return null;
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
 export function renderManage(view, route, ctx) {
   const filter = route.params.get('q') || '';
   const status = h('div', { class: 'action-status', 'aria-live': 'polite', 'data-testid': 'status' });
@@ -44,7 +76,7 @@ export function renderManage(view, route, ctx) {
   append(view, h('h1', {}, 'Guilty management'),
     admin ? null : h('p', { class: 'state empty' }, `You are logged in as ${session.user} (${session.role}): changes need the admin role.`),
     status,
-    h('section', { class: 'card' }, h('h2', {}, 'Reclassify'), h('p', {}, 'A blacklist change reclassifies the crashes it affects at once. Changes made with "reclassify" off wait here; a full pass recomputes every crash.'),
+    h('section', { class: 'card' }, h('h2', {}, 'Reclassify'), h('p', {}, 'A blacklist change reclassifies the crashes it affects in the background; its progress shows here. Changes made with "reclassify" off wait until they are applied; a full pass recomputes every crash.'),
       h('div', { class: 'filter-actions' },
         h('button', { type: 'button', class: 'write', disabled: !admin, 'data-testid': 'apply', onclick: () => reclassify('affected') }, 'Apply pending changes'),
         h('button', { type: 'button', class: 'write danger', disabled: !admin, onclick: () => reclassify('all') }, 'Reclassify all crashes'))),
@@ -112,25 +144,30 @@ export function renderManage(view, route, ctx) {
   }
 
   async function reclassify(scope) {
-    const r = await run(status, scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes',
-      () => api('/api/reclassify', { method: 'POST', body: { scope } }));
-    if (r) {
-      replace(status, h('div', { class: 'state ok' }, `Done: ${fmtInt(r.updated)} crashes changed group (${fmtInt(r.changes_applied)} blacklist changes applied).`));
+    const label = scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes';
+    const job = await run(status, label, () => api('/api/reclassify', { method: 'POST', body: { scope } }));
+    if (!job) return;
+    const done = await follow(status, job, label);
+    if (done) {
+      replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
+        `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
       loadRules();
     }
   }
 
   function removeRule(rule) {
     const dlg = dialog('Remove a blacklist rule', [
-      h('p', {}, 'Remove the rule ', h('code', {}, `${rule.function}${rule.match === 'prefix' ? '*' : ''}`), rule.module ? [' in ', h('code', {}, rule.module)] : ' (any module)', rule.builtin ? ' (a shipped default)' : '', '? The crashes it affects are reclassified at once.'),
+      h('p', {}, 'Remove the rule ', h('code', {}, `${rule.function}${rule.match === 'prefix' ? '*' : ''}`), rule.module ? [' in ', h('code', {}, rule.module)] : ' (any module)', rule.builtin ? ' (a shipped default)' : '', '? The crashes it affected are reclassified in the background.'),
       h('div', { class: 'filter-actions' },
         h('button', {
           type: 'button', class: 'primary danger', 'data-testid': 'confirm-remove', onclick: async () => {
             dlg.close();
-            const r = await run(status, 'Removing the rule and reclassifying', () => api(`/api/blacklist/${rule.id}`, { method: 'DELETE' }));
-            if (r) {
-              replace(status, h('div', { class: 'state ok' }, `Removed rule ${rule.id}; ${fmtInt(r.reclassified ?? 0)} crashes reclassified.`));
-              loadRules();
+            const r = await run(status, 'Removing the rule', () => api(`/api/blacklist/${rule.id}`, { method: 'DELETE' }));
+            if (!r) return;
+            loadRules();
+            const done = r.job ? await follow(status, r.job, 'Reclassifying the affected crashes') : null;
+            if (done) {
+              replace(status, h('div', { class: 'state ok', 'data-testid': 'removed' }, `Removed rule ${rule.id}; ${fmtInt(done.updated)} crashes reclassified.`));
             }
           },
         }, 'Remove'),
@@ -153,12 +190,17 @@ export function renderManage(view, route, ctx) {
     form.onsubmit = async (ev) => {
       ev.preventDefault();
       const body = { function: fn.value.trim(), module: mod.value.trim() || null, match: match.value, comment: comment.value.trim() || null, reclassify: recl.checked };
-      const r = await run(status, 'Adding the rule' + (recl.checked ? ' and reclassifying' : ''), () => api('/api/blacklist', { method: 'POST', body }));
-      if (r) {
+      const r = await run(status, 'Adding the rule', () => api('/api/blacklist', { method: 'POST', body }));
+      if (!r) return;
+      toast('Rule added.');
+      form.reset();
+      loadRules();
+      const done = r.job ? await follow(status, r.job, 'Reclassifying the affected crashes') : null;
+      if (!r.job) {
+        replace(status, h('div', { class: 'state ok', 'data-testid': 'added' }, `Added rule ${r.rule.id} (${r.rule.function}); not reclassified yet.`));
+      } else if (done) {
         replace(status, h('div', { class: 'state ok', 'data-testid': 'added' }, `Added rule ${r.rule.id} (${r.rule.function}); `,
-          r.reclassified === null ? 'not reclassified yet.' : `${fmtInt(r.reclassified)} crashes reclassified.`));
-        toast('Rule added.');
-        form.reset();
+          `${fmtInt(done.updated)} crashes reclassified.`));
         loadRules();
       }
     };

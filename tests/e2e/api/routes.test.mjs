@@ -181,7 +181,8 @@ describe('read routes', () => {
       ['POST', '/api/crashes', 'GET, HEAD'], ['POST', '/api/crashes/rate', 'GET, HEAD'], ['POST', '/api/crashes/new', 'GET, HEAD'],
       ['POST', '/api/guilties/hidden', 'GET, HEAD'], ['DELETE', '/api/guilties/1', 'GET, HEAD, POST'],
       ['POST', '/api/guilties/1/backtraces', 'GET, HEAD'], ['PUT', '/api/blacklist', 'GET, HEAD, POST'],
-      ['GET', '/api/blacklist/1', 'DELETE'], ['POST', '/api/blacklist/1', 'DELETE'], ['GET', '/api/reclassify', 'POST'],
+      ['GET', '/api/blacklist/1', 'DELETE'], ['POST', '/api/blacklist/1', 'DELETE'], ['PUT', '/api/reclassify', 'GET, HEAD, POST'],
+      ['POST', '/api/reclassify/1', 'GET, HEAD'],
       ['POST', '/api/mce', 'GET, HEAD'], ['POST', '/api/thermal', 'GET, HEAD'], ['POST', '/api/quarantine', 'GET, HEAD'],
       ['POST', '/api/retention', 'GET, HEAD'], ['POST', '/api/whoami', 'GET, HEAD']]) {
       const r = await send(port, m, p, m === 'GET' || m === 'HEAD' ? undefined : '{}');

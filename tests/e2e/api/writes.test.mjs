@@ -59,10 +59,27 @@ describe('management routes', () => {
     assert.equal(r.status, 200, 'reads are not refused');
   });
 
-  test('POST /api/blacklist reclassifies the affected crashes; DELETE /api/blacklist/{id} undoes it', async () => {
+  // wait (at most 60 s) for a background reclassification job to finish
+  async function finished(job) {
+    assert.ok(job && job.id > 0, `a job: ${JSON.stringify(job)}`);
+    assert.ok(['queued', 'running', 'done'].includes(job.state), job.state);
+    for (let i = 0; i < 600; i++) {
+      const r = await get(port, `/api/reclassify/${job.id}`);
+      assert.equal(r.status, 200, r.text);
+      if (r.json.state === 'done' || r.json.state === 'failed') return r.json;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    assert.fail(`job ${job.id} did not finish`);
+  }
+
+  test('POST /api/blacklist reclassifies the affected crashes in the background; DELETE /api/blacklist/{id} undoes it', async () => {
     let r = await send(port, 'POST', '/api/blacklist', { function: 'tm_alpha()', module: '/usr/lib64/libtmapi.so', comment: 'test rule' });
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.reclassified, 3);
+    assert.equal(r.json.reclassified, null, 'nothing is reclassified inside the request');
+    let job = await finished(r.json.job);
+    assert.equal(job.state, 'done');
+    assert.equal(job.updated, 3);
+    assert.equal(job.progress, 1);
     const rule = r.json.rule;
     assert.equal(rule.function, 'tm_alpha');
     r = await get(port, `/api/records/${s.ids.a1}`);
@@ -72,7 +89,8 @@ describe('management routes', () => {
     assert.ok(r.json.rules.some((x) => x.id === rule.id));
     r = await request(port, 'DELETE', `/api/blacklist/${rule.id}`);
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.reclassified, 3);
+    job = await finished(r.json.job);
+    assert.equal(job.updated, 3);
     r = await get(port, `/api/records/${s.ids.a1}`);
     assert.equal(r.json.guilty.function, 'tm_alpha()');
     errorShape(await request(port, 'DELETE', `/api/blacklist/${rule.id}`), 404, 'P0002');
@@ -84,18 +102,34 @@ describe('management routes', () => {
     let r = await send(port, 'POST', '/api/blacklist', { function: 'tm_gamma', match: 'prefix', reclassify: false });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.reclassified, null);
+    assert.equal(r.json.job, undefined, 'no job when reclassify is false');
     assert.equal(r.json.pending_changes, 1);
     const id = r.json.rule.id;
+    r = await get(port, '/api/reclassify');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.pending_changes, 1);
+    assert.ok(Array.isArray(r.json.jobs));
     r = await send(port, 'POST', '/api/reclassify', {});
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.changes_applied, 1);
+    assert.equal(r.json.scope, 'affected');
+    let job = await finished(r.json);
+    assert.equal(job.state, 'done');
+    assert.equal(job.changes, 1);
+    r = await get(port, '/api/reclassify');
+    assert.equal(r.json.pending_changes, 0);
+    assert.equal(r.json.jobs[0].id, job.id, 'newest job first');
     r = await send(port, 'POST', '/api/reclassify', { scope: 'all' });
     assert.equal(r.status, 200, r.text);
+    assert.equal((await finished(r.json)).state, 'done');
     r = await request(port, 'POST', '/api/reclassify', [], null);
     assert.equal(r.status, 200, 'no body is {}');
+    await finished(r.json);
     errorShape(await send(port, 'POST', '/api/reclassify', { scope: 'some' }), 400, '22023');
+    errorShape(await get(port, '/api/reclassify/999999999'), 404, 'P0002');
+    errorShape(await get(port, '/api/reclassify/abc'), 400, '22023');
     r = await request(port, 'DELETE', `/api/blacklist/${id}?reclassify=true`);
     assert.equal(r.status, 200, r.text);
+    await finished(r.json.job);
   });
 
   test('POST /api/blacklist: invalid rules are 400', async () => {
