@@ -21,24 +21,38 @@ state=$(tm_state_dir run)
 # rollup folding); its jobs run in background workers (no password needed).
 tm_cluster_init "$state" "$pg_port" "shared_preload_libraries = 'pg_cron'" \
 	"cron.database_name = 'telemetrics'" "cron.use_background_workers = on"
-tm_cluster_start "$state"
-tm_create_db "$state" telemetrics
-tm_psql "$state" telemetrics -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
-	-c "SELECT telemetrics.schedule_maintenance()" >/dev/null
-
 gateway_pid=
+cluster_started=0
+# Stops what this script started (by PID) and keeps the exit status.
 stop_all() {
+	local rc=$?
 	trap - INT TERM EXIT
 	tm_log "stopping"
 	if [ -n "$gateway_pid" ]; then
 		kill -TERM "$gateway_pid" 2>/dev/null || true
 		wait "$gateway_pid" 2>/dev/null || true
 	fi
-	tm_cluster_stop "$state"
+	if [ "$cluster_started" = 1 ]; then tm_cluster_stop "$state"; fi
 	tm_log "stopped"
-	exit 0
+	exit "$rc"
 }
-trap stop_all INT TERM EXIT
+trap stop_all EXIT
+trap 'exit 0' INT TERM
+
+tm_cluster_start "$state"
+cluster_started=1
+# The database is kept from run to run.  If this checkout's install script
+# differs from the one the database was created with (a development build
+# of the same version), recreate the database: its schema would be stale.
+script_sum=$(md5sum "$TM_ROOT"/extension/telemetrics--*.sql | md5sum | cut -c1-32)
+if [ -f "$state/extension.md5" ] && [ "$(cat "$state/extension.md5")" != "$script_sum" ]; then
+	tm_log "the extension's install script changed since this database was made: recreating it"
+	tm_psql "$state" postgres -c "DROP DATABASE IF EXISTS telemetrics WITH (FORCE)" >/dev/null
+fi
+tm_create_db "$state" telemetrics
+echo "$script_sum" > "$state/extension.md5"
+tm_psql "$state" telemetrics -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+	-c "SELECT telemetrics.schedule_maintenance()" >/dev/null
 
 conninfo="host=127.0.0.1 port=$pg_port dbname=telemetrics user=telemetrics_gateway passfile=$state/pgpass"
 url=
