@@ -28,7 +28,7 @@
 
 #include "telemetrics.h"
 
-int			telemetrics_rollup_compact_interval = 1000;
+int			telemetrics_rollup_compact_interval = 2000;
 
 /* When this backend last said a compaction was due. */
 static TimestampTz last_due = 0;
@@ -49,7 +49,7 @@ RollupInit(void)
 							"they have to add up. 0 leaves compaction to "
 							"telemetrics.compact_rollups() and the maintenance job.",
 							&telemetrics_rollup_compact_interval,
-							1000,
+							2000,
 							0, 3600 * 1000,
 							PGC_SUSET,
 							GUC_UNIT_MS,

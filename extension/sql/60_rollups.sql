@@ -13,7 +13,7 @@
 -- telemetrics.compact_rollups() folds the committed deltas into the rollup
 -- tables in one transaction, adding up many batches per key.  It runs
 --   * from the triggers, at most once per telemetrics.rollup_compact_interval
---     per backend (default 1 s), and only if no other backend is compacting
+--     per backend (default 2 s), and only if no other backend is compacting
 --     (a try-lock: ingest never waits for a compaction);
 --   * from telemetrics.maintenance() (daily) and whenever called.
 -- Read path.  The *_v views add the pending deltas to the rollup tables,
