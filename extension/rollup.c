@@ -66,17 +66,29 @@ RollupInit(void)
 Datum
 telemetrics_rollup_compact_due(PG_FUNCTION_ARGS)
 {
+	PG_RETURN_BOOL(RollupCompactDue(true));
+}
+
+/*
+ * RollupCompactDue
+ *		Whether telemetrics.rollup_compact_interval has passed since this
+ *		backend last said so; with consume, the interval starts again.
+ */
+bool
+RollupCompactDue(bool consume)
+{
 	TimestampTz now;
 
 	if (telemetrics_rollup_compact_interval <= 0)
-		PG_RETURN_BOOL(false);
+		return false;
 	now = GetCurrentTimestamp();
 	if (last_due != 0 &&
 		now - last_due < (int64) telemetrics_rollup_compact_interval * 1000 &&
 		now >= last_due)
-		PG_RETURN_BOOL(false);
-	last_due = now;
-	PG_RETURN_BOOL(true);
+		return false;
+	if (consume)
+		last_due = now;
+	return true;
 }
 
 /* ----------------------------------------------------------------

@@ -30,6 +30,7 @@ extern int	telemetrics_quarantine_payload_bytes;
 /* rollup.c */
 extern int	telemetrics_rollup_compact_interval;
 extern void RollupInit(void);
+extern bool RollupCompactDue(bool consume);
 
 /* retention.c */
 extern int	telemetrics_retention_days;

@@ -131,4 +131,5 @@ SELECT c AS call, pg_temp.code(c) AS result FROM (VALUES
 	($$SELECT telemetrics_api.explain_record_crash('{"id": "999999999"}')$$)) v(c);
 
 \c contrib_regression
-DROP DATABASE regress_tm_guilty_writes;
+-- FORCE: the reclassification worker waits a few seconds for more jobs
+DROP DATABASE regress_tm_guilty_writes WITH (FORCE);
