@@ -263,19 +263,6 @@ static SPIPlanPtr plan_guilty_insert = NULL;
 static SPIPlanPtr plan_guilty_by_id = NULL;
 static SPIPlanPtr plan_failure = NULL;
 
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 static char *
 span_cstring(MemoryContext cxt, const char *ptr, size_t len)
 {
@@ -300,7 +287,7 @@ load_blacklist(void)
 											  "telemetrics blacklist",
 											  ALLOCSET_SMALL_SIZES);
 	if (plan_blacklist == NULL)
-		plan_blacklist = prepare_kept(
+		plan_blacklist = tm_prepare_kept(
 			"SELECT id, function, module, match OPERATOR(pg_catalog.=) 'prefix' "
 			"FROM telemetrics.guilty_blacklist", 0, NULL);
 
@@ -382,7 +369,7 @@ parsers_get(int *n)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (plan_parsers == NULL)
-		plan_parsers = prepare_kept(
+		plan_parsers = tm_prepare_kept(
 			"SELECT id, name, pattern, parser::pg_catalog.oid "
 			"FROM telemetrics.payload_parsers WHERE enabled ORDER BY id", 0, NULL);
 	invals = parsers_invals;
@@ -566,11 +553,11 @@ guilty_resolve(TmSpan fn_span, TmSpan mod_span)
 	{
 		Oid			types[2] = {TEXTOID, TEXTOID};
 
-		plan_guilty_find = prepare_kept(
+		plan_guilty_find = tm_prepare_kept(
 			"SELECT id FROM telemetrics.guilty "
 			"WHERE function OPERATOR(pg_catalog.=) $1 AND module OPERATOR(pg_catalog.=) $2",
 			2, types);
-		plan_guilty_insert = prepare_kept(
+		plan_guilty_insert = tm_prepare_kept(
 			"INSERT INTO telemetrics.guilty (function, module) VALUES ($1, $2) "
 			"ON CONFLICT (function, module) DO NOTHING RETURNING id",
 			2, types);
@@ -737,7 +724,7 @@ guilty_names(int32 id, char **fn, char **mod)
 	else
 	{
 		if (plan_guilty_by_id == NULL)
-			plan_guilty_by_id = prepare_kept(
+			plan_guilty_by_id = tm_prepare_kept(
 				"SELECT function, module FROM telemetrics.guilty "
 				"WHERE id OPERATOR(pg_catalog.=) $1", 1, &type);
 		ret = SPI_execute_plan(plan_guilty_by_id, &arg, NULL, true, 1);
@@ -957,7 +944,7 @@ record_parser_failure(const ParserEntry *p, ErrorData *edata, HeapTuple tup,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (plan_failure == NULL)
-		plan_failure = prepare_kept(
+		plan_failure = tm_prepare_kept(
 			"INSERT INTO telemetrics.parser_failures AS f (parser_id, parser_name, sqlstate, "
 			"message, last_record_id, last_received_at, last_classification) "
 			"VALUES ($1, $2, $3, $4, $5, $6, $7) "

@@ -310,19 +310,6 @@ make_array(Datum *values, bool *nulls, int n, Oid elemtype)
  * ----------------------------------------------------------------
  */
 
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 /*
  * The store statement: claim the duplicate-detection keys of the records
  * that have one, and insert every record that has no key or got its key,
@@ -387,7 +374,7 @@ static void
 prepare_plans(void)
 {
 	if (plan_store_one == NULL)
-		plan_store_one = prepare_kept(psprintf(store_sql, keys_input_one, store_input_one),
+		plan_store_one = tm_prepare_kept(psprintf(store_sql, keys_input_one, store_input_one),
 									  STORE_NPARAMS, (Oid *) store_types);
 	if (plan_store_many == NULL)
 	{
@@ -396,14 +383,14 @@ prepare_plans(void)
 
 		for (i = 0; i < STORE_NPARAMS; i++)
 			types[i] = (i == STORE_RECEIVED_AT) ? store_types[i] : get_array_type(store_types[i]);
-		plan_store_many = prepare_kept(psprintf(store_sql, keys_input_many, store_input_many),
+		plan_store_many = tm_prepare_kept(psprintf(store_sql, keys_input_many, store_input_many),
 									   STORE_NPARAMS, types);
 	}
 	if (plan_duplicates == NULL)
 	{
 		Oid			types[2] = {UUIDARRAYOID, TEXTARRAYOID};
 
-		plan_duplicates = prepare_kept(
+		plan_duplicates = tm_prepare_kept(
 			"SELECT u.e, u.m, CASE WHEN r.id IS NULL THEN NULL "
 			"ELSE telemetrics.record_json(r) END "
 			"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(e, m) "
@@ -417,7 +404,7 @@ prepare_plans(void)
 	{
 		Oid			types[2] = {UUIDOID, TEXTOID};
 
-		plan_drop_key = prepare_kept(
+		plan_drop_key = tm_prepare_kept(
 			"DELETE FROM telemetrics.record_keys "
 			"WHERE event_id OPERATOR(pg_catalog.=) $1 AND machine_id OPERATOR(pg_catalog.=) $2",
 			2, types);

@@ -242,19 +242,6 @@ rollup_type_oid(Oid nsp, const char *name)
 	return typoid;
 }
 
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 /*
  * prepare_plans
  *		Make the prepared statements (but the population upsert, made on
@@ -293,8 +280,8 @@ prepare_plans(const Oid *types)
 	}
 	sql = "INSERT INTO telemetrics.rollup_deltas VALUES "
 		"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-	plan_fresh = prepare_kept(fresh_sql, 3, dayargs);
-	plan_append = prepare_kept(sql, N_DELTAS, argtypes);
+	plan_fresh = tm_prepare_kept(fresh_sql, 3, dayargs);
+	plan_append = tm_prepare_kept(sql, N_DELTAS, argtypes);
 	memcpy(plan_types, types, sizeof(plan_types));
 }
 
@@ -693,7 +680,7 @@ population_deltas(RollupRow *rows, int nrows, const Oid *types, Datum *out,
 		{
 			Oid			dayargs[3] = {DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-			plan_population = prepare_kept(population_sql, 3, dayargs);
+			plan_population = tm_prepare_kept(population_sql, 3, dayargs);
 		}
 		ret = SPI_execute_plan(plan_population, args, NULL, false, 0);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "utils/jsonb.h"
 
 #include "storage/lockdefs.h"
@@ -103,5 +104,8 @@ extern void tm_quarantine_in_xact(const TmRejected *rej);
  *		returns false.
  */
 extern bool tm_quarantine_autonomous(const TmRejected *rej);
+
+/* spi_plans.c */
+extern SPIPlanPtr tm_prepare_kept(const char *sql, int nargs, Oid *argtypes);
 
 #endif							/* TELEMETRICS_H */
