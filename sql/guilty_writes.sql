@@ -65,7 +65,7 @@ $$;
 
 -- blacklist wrapper(): its crashes are reclassified to main() in the
 -- background, and the rollups follow (day and all-time counts, machines)
-SELECT x->'rule'->>'function' AS rule, x->'rule'->>'match' AS match, x->'reclassified' AS reclassified,
+SELECT x->'rule'->>'function' AS rule, x->'rule'->>'match' AS match, NOT x ? 'reclassified' AS no_count,
 	   x->'job'->>'scope' AS job_scope, x->'job'->>'state' AS job_state
 FROM telemetrics_api.add_blacklist_rule('{"function": "wrapper()", "module": "/usr/lib/libapp.so", "comment": "a wrapper"}') x;
 SELECT pg_temp.wait_jobs() AS jobs;

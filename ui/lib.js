@@ -258,3 +258,37 @@ export function showPayload(record) {
     h('p', {}, h('a', { href: link('record', record.id) }, 'Record details')),
   ]);
 }
+
+/**
+ * followJob(out, job, label): show a background reclassification job's
+ * progress (GET /api/reclassify/{id}, twice a second) until it is done or
+ * failed; resolves to the finished job, or null on failure.  The job goes
+ * on in the database whatever this page does.
+ */
+export async function followJob(out, job, label) {
+  const buttons = [...document.querySelectorAll('button.write')];
+  buttons.forEach((b) => { b.disabled = true; });
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': label });
+  const text = h('span', { class: 'muted' }, '');
+  replace(out, h('div', { class: 'state loading', role: 'status', 'data-testid': 'progress' }, bar, ` ${label}… `, text));
+  try {
+    for (;;) {
+      const p = Number(job.progress) || 0;
+      bar.value = p;
+      text.textContent = `${job.state}, ${Math.round(p * 100)} %, ${fmtInt(job.updated)} crashes changed group`;
+      if (job.state === 'done' || job.state === 'failed') break;
+      await new Promise((ok) => setTimeout(ok, 500));
+      job = await api(`/api/reclassify/${job.id}`);
+    }
+    if (job.state === 'failed') {
+      replace(out, h('div', { class: 'state error', role: 'alert' }, `Reclassification ${job.id} failed: `, job.error ?? 'unknown error'));
+      return null;
+    }
+    return job;
+  } catch (e) {
+    replace(out, errorBox(e, label));
+    return null;
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}

@@ -550,7 +550,7 @@ BEGIN
 		telemetrics.api_text(v_params, 'module', 1024),
 		telemetrics.api_choice(v_params, 'match', ARRAY['exact', 'prefix'], NULL),
 		telemetrics.api_text(v_params, 'comment', 1000),
-		false);
+		false) - 'reclassified';
 	IF telemetrics.api_bool(v_params, 'reclassify', true) THEN
 		v_result := v_result || pg_catalog.jsonb_build_object(
 			'job', telemetrics_api.reclassify_start('affected'));
@@ -575,7 +575,7 @@ BEGIN
 	IF v_id > 2147483647 THEN
 		RAISE EXCEPTION 'blacklist rule % not found', v_id USING ERRCODE = 'no_data_found';
 	END IF;
-	v_result := telemetrics_api.blacklist_remove(v_id::integer, false);
+	v_result := telemetrics_api.blacklist_remove(v_id::integer, false) - 'reclassified';
 	IF telemetrics.api_bool(v_params, 'reclassify', true) THEN
 		v_result := v_result || pg_catalog.jsonb_build_object(
 			'job', telemetrics_api.reclassify_start('affected'));

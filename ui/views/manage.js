@@ -4,8 +4,8 @@
 // viewer sees everything read-only.
 
 import {
-  api, append, dialog, ellipsis, empty, errorBox, field, fmtInt, h, isAdmin, link, loading, replace, section, select,
-  session, toast,
+  api, append, dialog, ellipsis, empty, errorBox, field, fmtInt, followJob, h, isAdmin, link, loading, replace, section,
+  select, session, toast,
 } from '../lib.js';
 
 /**
@@ -26,40 +26,6 @@ async function run(out, label, f) {
     return r;
   } catch (e) {
     clearInterval(timer);
-    replace(out, errorBox(e, label));
-    return null;
-  } finally {
-    buttons.forEach((b) => { b.disabled = false; });
-  }
-}
-
-/**
- * follow(out, job, label): show a background reclassification job's
- * progress (GET /api/reclassify/{id}, twice a second) until it is done or
- * failed; resolves to the finished job, or null on failure.  The job goes
- * on in the database whatever this page does.
- */
-async function follow(out, job, label) {
-  const buttons = [...document.querySelectorAll('button.write')];
-  buttons.forEach((b) => { b.disabled = true; });
-  const bar = h('progress', { max: 1, value: 0, 'aria-label': label });
-  const text = h('span', { class: 'muted' }, '');
-  replace(out, h('div', { class: 'state loading', role: 'status', 'data-testid': 'progress' }, bar, ` ${label}… `, text));
-  try {
-    for (;;) {
-      const p = Number(job.progress) || 0;
-      bar.value = p;
-      text.textContent = `${job.state}, ${Math.round(p * 100)} %, ${fmtInt(job.updated)} crashes changed group`;
-      if (job.state === 'done' || job.state === 'failed') break;
-      await new Promise((ok) => setTimeout(ok, 500));
-      job = await api(`/api/reclassify/${job.id}`);
-    }
-    if (job.state === 'failed') {
-      replace(out, h('div', { class: 'state error', role: 'alert' }, `Reclassification ${job.id} failed: `, job.error ?? 'unknown error'));
-      return null;
-    }
-    return job;
-  } catch (e) {
     replace(out, errorBox(e, label));
     return null;
   } finally {
@@ -147,7 +113,7 @@ export function renderManage(view, route, ctx) {
     const label = scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes';
     const job = await run(status, label, () => api('/api/reclassify', { method: 'POST', body: { scope } }));
     if (!job) return;
-    const done = await follow(status, job, label);
+    const done = await followJob(status, job, label);
     if (done) {
       replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
         `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
@@ -165,7 +131,7 @@ export function renderManage(view, route, ctx) {
             const r = await run(status, 'Removing the rule', () => api(`/api/blacklist/${rule.id}`, { method: 'DELETE' }));
             if (!r) return;
             loadRules();
-            const done = r.job ? await follow(status, r.job, 'Reclassifying the affected crashes') : null;
+            const done = r.job ? await followJob(status, r.job, 'Reclassifying the affected crashes') : null;
             if (done) {
               replace(status, h('div', { class: 'state ok', 'data-testid': 'removed' }, `Removed rule ${rule.id}; ${fmtInt(done.updated)} crashes reclassified.`));
             }
@@ -195,7 +161,7 @@ export function renderManage(view, route, ctx) {
       toast('Rule added.');
       form.reset();
       loadRules();
-      const done = r.job ? await follow(status, r.job, 'Reclassifying the affected crashes') : null;
+      const done = r.job ? await followJob(status, r.job, 'Reclassifying the affected crashes') : null;
       if (!r.job) {
         replace(status, h('div', { class: 'state ok', 'data-testid': 'added' }, `Added rule ${r.rule.id} (${r.rule.function}); not reclassified yet.`));
       } else if (done) {

@@ -4,8 +4,8 @@
 // with the classification of its crash, frame by frame.
 
 import {
-  api, append, dialog, ellipsis, empty, errorBox, field, h, isAdmin, link, loading, navigate, payloadPre,
-  query, replace, section, select, severityBadge, showPayload, timeSince, toast,
+  api, append, dialog, ellipsis, empty, errorBox, field, fmtInt, followJob, h, isAdmin, link, loading, navigate,
+  payloadPre, query, replace, section, select, severityBadge, showPayload, timeSince, toast,
 } from '../lib.js';
 
 // Filters kept in the URL (the search API's parameters) and the UI's own.
@@ -268,17 +268,19 @@ function blacklistFrame(f, recordId) {
   const withModule = h('input', { type: 'checkbox', checked: Boolean(f.module) });
   const result = h('div', {});
   const dlg = dialog('Blacklist this frame', [
-    h('p', {}, 'Crashes whose guilty frame is ', h('code', {}, fn), ' will be given the next frame instead. The affected crashes are reclassified at once.'),
+    h('p', {}, 'Crashes whose guilty frame is ', h('code', {}, fn), ' will be given the next frame instead. The affected crashes are reclassified in the background; this dialog shows the progress.'),
     field('Match', modeSel),
     h('label', { class: 'inline' }, withModule, ` only in module ${f.module ?? '(any)'}`),
     h('div', { class: 'filter-actions' }, h('button', {
       type: 'button', class: 'primary', onclick: async (ev) => {
         ev.target.disabled = true;
-        replace(result, loading('(adding the rule and reclassifying)'));
+        replace(result, loading('(adding the rule)'));
         try {
           const r = await api('/api/blacklist', { method: 'POST', body: { function: fn, module: withModule.checked ? f.module : null, match: modeSel.value, comment: `from record ${recordId}` } });
+          const done = r.job ? await followJob(result, r.job, 'Reclassifying the affected crashes') : null;
+          if (r.job && !done) return; // the failure is shown in the dialog
           dlg.close();
-          toast(`Rule added; ${r.reclassified ?? 0} crashes reclassified.`);
+          toast(done ? `Rule ${r.rule.id} added; ${fmtInt(done.updated)} crashes reclassified.` : `Rule ${r.rule.id} added.`);
           navigate('record', recordId, {});
         } catch (e) {
           replace(result, errorBox(e));

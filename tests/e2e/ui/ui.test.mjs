@@ -283,6 +283,22 @@ describe('web UI', () => {
     await page.click('[data-testid=confirm-remove]');
     await page.locator('[data-testid=status] .state.ok').waitFor({ timeout: 60000 });
     assert.equal((await getJson(`api/records/${rid}`)).guilty.id, top.guilty_id, 'back in its group');
+    // the same from the record's frames: "Blacklist" on the chosen frame
+    await visit(page, `record/${rid}`);
+    await page.locator('table[data-testid=frames] tr.chosen button').first().click();
+    await page.locator('dialog[open] button.primary').click();
+    const toastEl = page.locator('#toasts .toast.ok', { hasText: 'crashes reclassified' });
+    await toastEl.waitFor({ timeout: 60000 });
+    assert.match(await toastEl.innerText(), /^Rule [0-9]+ added; [1-9][0-9,]* crashes reclassified\.$/);
+    assert.notEqual((await getJson(`api/records/${rid}`)).guilty?.id, top.guilty_id, 'moved by the rule added from the record');
+    const rule2 = (await getJson('api/blacklist')).rules.find((r) => !r.builtin && r.comment === `from record ${rid}`);
+    assert.ok(rule2, 'the rule says which record it came from');
+    const del = await (await fetch(`${base}api/blacklist/${rule2.id}`, { method: 'DELETE', headers: auth })).json();
+    for (let job = del.job; job.state !== 'done'; job = await getJson(`api/reclassify/${job.id}`)) {
+      assert.notEqual(job.state, 'failed', job.error);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    assert.equal((await getJson(`api/records/${rid}`)).guilty.id, top.guilty_id, 'back in its group again');
     await ctx.close();
     assert.deepEqual(takeProblems(), []);
   });
