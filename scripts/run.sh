@@ -88,9 +88,16 @@ fi
 printf '\nPress Ctrl-C to stop.\n'
 
 if [ -n "$gateway_pid" ]; then
-	wait "$gateway_pid" || true
-	tm_log "the gateway exited; see $state/gateway.log"
-	stop_all
+	# The gateway exits 0 when it is stopped (Ctrl-C reaches it too); the
+	# EXIT trap then stops the cluster.
+	if wait "$gateway_pid"; then
+		gateway_pid=
+		tm_log "the gateway stopped"
+		exit 0
+	fi
+	gateway_pid=
+	tm_log "the gateway exited with an error; see $state/gateway.log"
+	exit 1
 else
 	while :; do sleep 3600 & wait $!; done
 fi
