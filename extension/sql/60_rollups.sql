@@ -648,32 +648,39 @@ BEGIN
 									  (r.system_name), (r.external), (r.system_name, r.build))) g
 		WHERE g.n <> 0
 		ON CONFLICT (dimension, value, detail) DO UPDATE SET received = t.received + excluded.received),
+	-- crashes per group and day first: one ring per group and day, not one
+	-- per delta element
 	u_recent_groups AS (
 		INSERT INTO telemetrics.crash_recent_groups AS t
-		SELECT x.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes))
-		FROM d, unnest(d.crashes) x
-		WHERE telemetrics.build_number(x.build) IS NOT NULL
-		GROUP BY x.guilty_id
+		SELECT s.guilty_id, telemetrics.ring_merge_agg(telemetrics.ring_of(s.day, s.crashes))
+		FROM (SELECT x.guilty_id, x.day, sum(x.crashes)::bigint AS crashes
+			  FROM d, unnest(d.crashes) x
+			  WHERE telemetrics.build_number(x.build) IS NOT NULL
+			  GROUP BY x.guilty_id, x.day) s
+		GROUP BY s.guilty_id
 		ON CONFLICT (guilty_id) DO UPDATE SET ring = telemetrics.ring_merge(t.ring, excluded.ring)),
 	cm AS (
 		SELECT x.guilty_id, x.build, x.machine_id, sum(x.crashes) AS crashes,
 			   min(x.first_day) AS first_day, max(x.last_day) AS last_day
 		FROM d, unnest(d.crash_machines) x
 		GROUP BY x.guilty_id, x.build, x.machine_id),
+	-- in key order: neighbouring keys share index pages
 	u_machines AS (
 		INSERT INTO telemetrics.crash_machines AS t
-		SELECT * FROM cm
+		SELECT * FROM cm ORDER BY guilty_id, build, machine_id
 		ON CONFLICT (guilty_id, build, machine_id) DO UPDATE
 			SET crashes = t.crashes + excluded.crashes,
 				first_day = least(t.first_day, excluded.first_day),
 				last_day = greatest(t.last_day, excluded.last_day)
 		RETURNING t.guilty_id, t.build, t.machine_id, t.crashes),
 	rings AS (
-		SELECT x.guilty_id, x.build COLLATE "C" AS build,
-			   telemetrics.ring_merge_agg(telemetrics.ring_of(x.day, x.crashes)) AS ring
-		FROM d, unnest(d.crashes) x
-		WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
-		GROUP BY x.guilty_id, x.build),
+		SELECT s.guilty_id, s.build COLLATE "C" AS build,
+			   telemetrics.ring_merge_agg(telemetrics.ring_of(s.day, s.crashes)) AS ring
+		FROM (SELECT x.guilty_id, x.build, x.day, sum(x.crashes)::bigint AS crashes
+			  FROM d, unnest(d.crashes) x
+			  WHERE x.day > (now() AT TIME ZONE 'UTC')::date - 32
+			  GROUP BY x.guilty_id, x.build, x.day) s
+		GROUP BY s.guilty_id, s.build),
 	u_guilty_builds AS (
 		-- a machine is new to the group and build when its count goes from
 		-- 0 to positive, and leaves it when its count drops to 0
