@@ -245,11 +245,11 @@ rollup_type_oid(Oid nsp, const char *name)
 /*
  * prepare_plans
  *		Make the prepared statements (but the population upsert, made on
- *		first use), or make them again if the row types changed.  The
+ *		first use), or make them again if the row types changed.  types[]
+ *		are the current row types, in rollup_deltas' column order.  The
  *		append and the check name every object with its schema; the upsert
- *		does not, and is made and run with search_path pinned.  types[] are the current row types, in rollup_deltas'
- *		column order.  Inside SPI_connect(), with the transition tables
- *		registered.
+ *		does not, and is made and run with search_path pinned.  Inside
+ *		SPI_connect(), with the transition tables registered.
  */
 static void
 prepare_plans(const Oid *types)
