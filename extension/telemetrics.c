@@ -4,9 +4,10 @@
  *		Module magic and settings (GUCs) of the telemetrics extension.
  *
  * Nothing else lives here: each concern has its own file (fields.c,
- * ingest.c, quarantine.c, partitions.c, classify.c, retention.c, rollup.c,
- * ...); a subsystem with settings of its own defines them in an XxxInit()
- * called from _PG_init.  The extension needs no shared_preload_libraries
+ * ingest.c, quarantine.c, partitions.c, classify.c, retention.c, rollup.c
+ * and the others); a subsystem with settings of its own defines them in
+ * its own Init function (RollupInit, RetentionInit, ClassifyInit), called
+ * from _PG_init.  The extension needs no shared_preload_libraries
  * entry; the settings are defined when the library is first loaded, and
  * values set earlier (postgresql.conf, ALTER DATABASE)
  * are picked up then.

@@ -870,39 +870,38 @@ $$;
 COMMENT ON FUNCTION telemetrics_api.guilty_comment(integer, text) IS
 	'set (or, with NULL or blank, clear) the comment of a guilty group; returns the group; P0002 if unknown, 22023 if over 1000 characters';
 
-CREATE FUNCTION telemetrics_api.guilty_hide(p_id integer)
+-- Hide or show a guilty group: the body of guilty_hide and guilty_unhide.
+CREATE FUNCTION telemetrics.guilty_set_hidden(p_id integer, p_hidden boolean)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_guilty	telemetrics.guilty;
 BEGIN
-	UPDATE telemetrics.guilty g SET hidden = true WHERE g.id = p_id RETURNING * INTO v_guilty;
+	UPDATE telemetrics.guilty g SET hidden = p_hidden WHERE g.id = p_id RETURNING * INTO v_guilty;
 	IF v_guilty.id IS NULL THEN
 		RAISE EXCEPTION 'guilty group % not found', p_id USING ERRCODE = 'no_data_found';
 	END IF;
 	RETURN telemetrics.guilty_group_json(v_guilty);
 END
 $$;
+COMMENT ON FUNCTION telemetrics.guilty_set_hidden(integer, boolean) IS
+	'set the hidden flag of a guilty group; returns the group; P0002 if unknown';
+
+CREATE FUNCTION telemetrics_api.guilty_hide(p_id integer)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT telemetrics.guilty_set_hidden(p_id, true) $$;
 COMMENT ON FUNCTION telemetrics_api.guilty_hide(integer) IS
 	'hide a guilty group from the top-crash lists; returns the group; P0002 if unknown';
 
 CREATE FUNCTION telemetrics_api.guilty_unhide(p_id integer)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	v_guilty	telemetrics.guilty;
-BEGIN
-	UPDATE telemetrics.guilty g SET hidden = false WHERE g.id = p_id RETURNING * INTO v_guilty;
-	IF v_guilty.id IS NULL THEN
-		RAISE EXCEPTION 'guilty group % not found', p_id USING ERRCODE = 'no_data_found';
-	END IF;
-	RETURN telemetrics.guilty_group_json(v_guilty);
-END
-$$;
+AS $$ SELECT telemetrics.guilty_set_hidden(p_id, false) $$;
 COMMENT ON FUNCTION telemetrics_api.guilty_unhide(integer) IS
 	'show a hidden guilty group again; returns the group; P0002 if unknown';
 
