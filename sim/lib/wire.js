@@ -7,7 +7,7 @@
  *                             lowercase headers, payload as the body) or
  *                             v3 (one JSON object), with the exact header
  *                             order, CRLF line ends and Content-Length of
- *                             the captures in ../shared/corpus/requests/.
+ *                             the captures in tests/corpus/requests/.
  *   sqlFields(rec)            the JSON object the gateway would pass to
  *                             telemetrics_api.ingest(): the fields as
  *                             received in that format (v3 values cut).

@@ -6,7 +6,7 @@
 //   TM_ROOT, TM_PG_DIR, TM_PG_PORT, TM_PGBIN, PGPASSFILE, TM_DB
 //   TM_GATEWAY_BIN   the gateway binary (the sanitized build in the suite)
 //   TM_GATEWAY_LOGS  directory for the gateways' logs
-//   TM_CORPUS_DIR    captured client requests (default ../shared/corpus/requests)
+//   TM_CORPUS_DIR    captured client requests (default tests/corpus/requests)
 
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +22,7 @@ for (const v of ['TM_ROOT', 'TM_PG_DIR', 'TM_PG_PORT', 'TM_PGBIN', 'PGPASSFILE',
 export const ROOT = env.TM_ROOT;
 export const GATEWAY_BIN = env.TM_GATEWAY_BIN || path.join(ROOT, 'gateway/telemetrics-gateway');
 export const LOG_DIR = env.TM_GATEWAY_LOGS || fs.mkdtempSync('/tmp/tm-gateway-logs-');
-export const CORPUS_DIR = env.TM_CORPUS_DIR || path.join(ROOT, '../shared/corpus/requests');
+export const CORPUS_DIR = env.TM_CORPUS_DIR || path.join(ROOT, 'tests/corpus/requests');
 export const TID = '6907c830-eed9-4ce9-81ae-76daf8d88f0f';
 export const EXT_VERSION = /default_version = '([^']*)'/.exec(
   fs.readFileSync(path.join(ROOT, 'telemetrics.control'), 'utf8'))[1];

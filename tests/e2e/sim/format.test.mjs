@@ -1,5 +1,5 @@
 // Wire-format fidelity: the simulator's requests are byte for byte what
-// the real telemetrics-client sends (../shared/corpus/requests, captured
+// the real telemetrics-client sends (tests/corpus/requests, captured
 // from the real v2.3.5 and 2.4.x clients), and every generated request
 // has the same layout.
 

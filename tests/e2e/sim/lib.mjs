@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SIM = path.join(ROOT, 'sim', 'telemetrics-sim');
-export const CORPUS = process.env.TM_CORPUS_DIR || path.join(ROOT, '../shared/corpus/requests');
+export const CORPUS = process.env.TM_CORPUS_DIR || path.join(ROOT, 'tests/corpus/requests');
 
 const require = createRequire(import.meta.url);
 export const wire = require(path.join(ROOT, 'sim/lib/wire.js'));
