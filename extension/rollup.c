@@ -5,11 +5,11 @@
  *
  * Ingest never updates a rollup row: each statement appends one row of
  * deltas to telemetrics.rollup_deltas, and compact_rollups() folds the
- * deltas into the rollup tables in bulk.  Ingest itself compacts now and
+ * deltas into the rollup tables in bulk.  Writers have it done now and
  * then: telemetrics.rollup_compact_due() says, per backend, whether
  * telemetrics.rollup_compact_interval has passed since this backend last
- * tried; the compaction then only proceeds if no other backend is
- * compacting (a try-lock), so ingest never waits for it.
+ * tried; a background worker then compacts (rollup_compactor.c), unless
+ * another compaction runs (a try-lock), so ingest never waits for it.
  *
  * It also has the ring functions: a fixed-size bigint[] of daily counts
  * (see below), which telemetrics.crash_recent keeps per guilty group and
@@ -54,6 +54,7 @@ RollupInit(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	RollupCompactorInit();
 }
 
 /*

@@ -33,6 +33,10 @@ extern int	telemetrics_rollup_compact_interval;
 extern void RollupInit(void);
 extern bool RollupCompactDue(bool consume);
 
+/* rollup_compactor.c */
+extern bool telemetrics_rollup_compact_in_background;
+extern void RollupCompactorInit(void);
+
 /* retention.c */
 extern int	telemetrics_retention_days;
 extern void RetentionInit(void);

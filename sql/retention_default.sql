@@ -33,6 +33,8 @@ WITH r AS (
 INSERT INTO telemetrics.record_keys (event_id, machine_id, record_id, received_at)
 SELECT event_id::uuid, machine_id, id, received_at FROM r;
 
+-- the rollup tables themselves are read below: fold the pending deltas
+SELECT telemetrics.compact_rollups() >= 0 AS compacted;
 CREATE TEMP TABLE history AS
 	SELECT sum(received) AS received FROM telemetrics.rollup_records;
 

@@ -79,7 +79,9 @@ SELECT (SELECT count(*) FROM ((SELECT * FROM before_rr EXCEPT ALL SELECT * FROM 
 SELECT telemetrics.compact_rollups() AS compacted_again;
 \c
 
--- ingest compacts by itself, at most once per interval and backend
+-- a writer has the rollups compacted, at most once per interval and
+-- backend; first in its own transaction (no background worker)
+SET telemetrics.rollup_compact_in_background = off;
 SET telemetrics.rollup_compact_interval = '1h';
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
@@ -94,6 +96,52 @@ INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_t
 VALUES (nextval('telemetrics.records_id_seq'), now(), now(), 'm0', 'host-0', 'x86_64',
 		'org.clearlinux/crash/clr', 3, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'p');
 SELECT count(*) AS delta_rows_within_interval FROM telemetrics.rollup_deltas;
+RESET telemetrics.rollup_compact_in_background;
+\c
+-- by default a background worker compacts, in a transaction of its own:
+-- started by this statement's trigger, it folds the delta row left above
+-- (committed) but not this transaction's own (in compacting itself, the
+-- writer would have folded both)
+SET telemetrics.rollup_compact_interval = '1h';
+BEGIN;
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, payload_version,
+	system_name, external, payload)
+VALUES (nextval('telemetrics.records_id_seq'), now(), now(), 'm3', 'host-0', 'x86_64',
+		'org.clearlinux/crash/clr', 3, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'p');
+SELECT current_setting('telemetrics.rollup_compact_in_background') AS in_background;
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > 1 AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END
+$$;
+SELECT count(*) AS delta_rows_left_to_the_writer FROM telemetrics.rollup_deltas;
+COMMIT;
+-- telemetrics.rollup_compactor_start() starts one directly; true when a
+-- worker was started or a compaction runs
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > 0 AND clock_timestamp() < deadline LOOP
+		IF NOT telemetrics.rollup_compactor_start() THEN
+			RAISE EXCEPTION 'no compactor was started';
+		END IF;
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END
+$$;
+SELECT count(*) AS delta_rows_after_worker FROM telemetrics.rollup_deltas;
+SELECT (SELECT sum(stored) FROM telemetrics.rollup_records) = (SELECT count(*) FROM telemetrics.records)
+	AS rollups_count_every_record;
+-- off: the caller compacts, and the function says so
+SET telemetrics.rollup_compact_in_background = off;
+SELECT telemetrics.rollup_compactor_start() AS started_with_setting_off;
+RESET telemetrics.rollup_compact_in_background;
 SET telemetrics.rollup_compact_interval = 0;
 CREATE VIEW pg_temp.rr AS
 	SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, build, classification, severity,

@@ -766,8 +766,18 @@ $$;
 COMMENT ON FUNCTION telemetrics.compact_rollups(boolean) IS
 	'fold the pending rollup deltas into the rollup tables; with p_wait false, return 0 at once if another compaction runs; returns the delta rows folded';
 
--- Let ingest compact when it is due; a failure to compact never fails
--- ingest (the deltas stay pending and readers still count them).
+-- Let writers have the rollups compacted when it is due: by a background
+-- worker (extension/rollup_compactor.c), or, when
+-- telemetrics.rollup_compact_in_background is off or no worker slot is
+-- free, in the caller's transaction.  A failure to compact never fails
+-- the write (the deltas stay pending and readers still count them).
+CREATE FUNCTION telemetrics.rollup_compactor_start()
+RETURNS boolean
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'telemetrics_rollup_compactor_start';
+COMMENT ON FUNCTION telemetrics.rollup_compactor_start() IS
+	'start a background worker that compacts the rollups; true if one was started or a compaction is running, false if the caller must compact';
+
 CREATE FUNCTION telemetrics.compact_rollups_if_due()
 RETURNS void
 LANGUAGE plpgsql
@@ -775,6 +785,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF telemetrics.rollup_compact_due() THEN
+		IF telemetrics.rollup_compactor_start() THEN
+			RETURN;
+		END IF;
 		BEGIN
 			PERFORM telemetrics.compact_rollups(false);
 		EXCEPTION WHEN OTHERS THEN
@@ -784,7 +797,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION telemetrics.compact_rollups_if_due() IS
-	'trigger helper: compact the rollups if this backend''s compaction interval has passed and no one else is compacting';
+	'trigger helper: if this backend''s compaction interval has passed, have the rollups compacted (in the background, else here) unless a compaction runs';
 
 -- ----------------------------------------------------------------------
 -- The triggers

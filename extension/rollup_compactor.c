@@ -1,0 +1,212 @@
+/*-------------------------------------------------------------------------
+ *
+ * rollup_compactor.c
+ *		The background worker that folds pending rollup deltas into the
+ *		rollups, and the function that starts it.
+ *
+ * Writers append rollup deltas (rollup_insert.c and the update and delete
+ * triggers); telemetrics.compact_rollups() folds them in bulk.  When a
+ * writing backend's compaction interval has passed
+ * (telemetrics.compact_rollups_if_due), it does not compact in its own
+ * transaction, which would make the one request that crossed the interval
+ * wait for a whole compaction and hold the rollup rows it changed until
+ * its commit: it starts this worker instead.  The worker is short-lived:
+ * it connects, runs telemetrics.compact_rollups(false) in a transaction of
+ * its own, and exits.  None is started while a compaction runs (its
+ * advisory lock is taken), and a second one that starts anyway returns at
+ * once (compact_rollups takes that lock with a try-lock).
+ *
+ * When telemetrics.rollup_compact_in_background is off, or no background
+ * worker slot is free, telemetrics.rollup_compactor_start() returns false
+ * and the caller compacts in its own transaction, as before, so pending
+ * deltas never pile up without bound.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "telemetrics.h"
+
+PG_FUNCTION_INFO_V1(telemetrics_rollup_compactor_start);
+PGDLLEXPORT void telemetrics_rollup_compactor_main(Datum main_arg);
+
+bool		telemetrics_rollup_compact_in_background = true;
+
+/* Database and role the worker connects as (bgw_extra). */
+typedef struct CompactorArgs
+{
+	Oid			dbid;
+	Oid			userid;
+} CompactorArgs;
+
+/*
+ * RollupCompactorInit
+ *		Define the compactor's setting.  Called from RollupInit().
+ */
+void
+RollupCompactorInit(void)
+{
+	DefineCustomBoolVariable("telemetrics.rollup_compact_in_background",
+							 "Whether a writer whose compaction interval has passed starts a "
+							 "background worker to compact the rollups.",
+							 "When off, or when no background worker slot is free, the writer "
+							 "compacts in its own transaction.",
+							 &telemetrics_rollup_compact_in_background,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+/*
+ * compaction_lock_key
+ *		The key of the advisory lock compact_rollups() takes:
+ *		hashtext('telemetrics.compact_rollups') as a bigint.
+ */
+static int64
+compaction_lock_key(void)
+{
+	static bool known = false;
+	static int64 key;
+
+	if (!known)
+	{
+		key = (int64) DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
+															CStringGetTextDatum("telemetrics.compact_rollups")));
+		known = true;
+	}
+	return key;
+}
+
+/*
+ * compaction_running
+ *		Whether another backend holds the compaction's advisory lock: try to
+ *		take it as a session lock and give it back at once.  (Taking it as a
+ *		transaction lock would keep it until the caller commits, and the
+ *		worker could not compact meanwhile.)
+ */
+static bool
+compaction_running(void)
+{
+	Datum		key = Int64GetDatum(compaction_lock_key());
+
+	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8, key)))
+		return true;
+	(void) DirectFunctionCall1(pg_advisory_unlock_int8, key);
+	return false;
+}
+
+/*
+ * rollups_owner
+ *		The owner of telemetrics.rollup_deltas (the extension's owner): the
+ *		worker compacts as that role, whoever wrote the deltas.
+ */
+static Oid
+rollups_owner(void)
+{
+	Oid			nsp = get_namespace_oid("telemetrics", false);
+	Oid			relid = get_relname_relid("rollup_deltas", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "telemetrics.rollup_deltas does not exist");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * telemetrics.rollup_compactor_start() RETURNS boolean
+ *		Have the pending deltas compacted in the background: true if a
+ *		compaction is running already or a worker was started for one;
+ *		false if the caller must compact itself (the setting is off, or no
+ *		worker slot was free).  Never waits.
+ */
+Datum
+telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	CompactorArgs args;
+
+	if (!telemetrics_rollup_compact_in_background)
+		PG_RETURN_BOOL(false);
+	if (compaction_running())
+		PG_RETURN_BOOL(true);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "telemetrics_rollup_compactor_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "telemetrics rollup compactor");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "telemetrics rollup compactor");
+	worker.bgw_notify_pid = 0;
+	args.dbid = MyDatabaseId;
+	args.userid = rollups_owner();
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		ereport(DEBUG1,
+				(errmsg("telemetrics: no background worker slot for the rollup compactor; compacting in this transaction")));
+		PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * telemetrics_rollup_compactor_main
+ *		Entry point of the worker: one compaction in a transaction of its
+ *		own, then exit.  An error is logged by the postmaster and the
+ *		deltas stay pending for the next compaction.
+ */
+void
+telemetrics_rollup_compactor_main(Datum main_arg)
+{
+	CompactorArgs args;
+	static const char sql[] = "SELECT telemetrics.compact_rollups(false)";
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
+	pgstat_report_appname("telemetrics rollup compactor");
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, sql);
+	if (SPI_execute(sql, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "\"%s\" failed", sql);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}
