@@ -36,7 +36,6 @@
 #include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/procsignal.h"
-#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -78,13 +77,6 @@ typedef struct QuarantineMsg
 	Size		off[QR_NSTR];
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } QuarantineMsg;
-
-/* What the worker needs before it can read its segment (bgw_extra). */
-typedef struct QuarantineWorkerArgs
-{
-	Oid			dbid;
-	Oid			userid;
-} QuarantineWorkerArgs;
 
 static const char quarantine_sql[] =
 "SELECT telemetrics.quarantine_add($1, $2, $3, $4, $5, $6::pg_catalog.jsonb, $7, $8, $9, $10)";
@@ -248,8 +240,6 @@ tm_quarantine_autonomous(const TmRejected *rej)
 {
 	QuarantineRow row;
 	QuarantineMsg *msg;
-	QuarantineWorkerArgs wargs;
-	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	BgwHandleStatus status;
 	dsm_segment *seg;
@@ -283,21 +273,9 @@ tm_quarantine_autonomous(const TmRejected *rej)
 		off += msg->len[i] + 1;
 	}
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "telemetrics_quarantine_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "telemetrics quarantine writer");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "telemetrics quarantine writer");
-	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	worker.bgw_notify_pid = MyProcPid;
-	wargs.dbid = MyDatabaseId;
-	wargs.userid = GetUserId();
-	memcpy(worker.bgw_extra, &wargs, sizeof(wargs));
-
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	if (!tm_worker_register("telemetrics_quarantine_worker_main", "telemetrics quarantine writer",
+							GetUserId(), UInt32GetDatum(dsm_segment_handle(seg)), MyProcPid,
+							&handle))
 	{
 		dsm_detach(seg);
 		ereport(WARNING,
@@ -328,17 +306,12 @@ tm_quarantine_autonomous(const TmRejected *rej)
 void
 telemetrics_quarantine_worker_main(Datum main_arg)
 {
-	QuarantineWorkerArgs wargs;
 	QuarantineMsg *msg;
 	QuarantineRow row;
 	dsm_segment *seg;
 	int			i;
 
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	memcpy(&wargs, MyBgworkerEntry->bgw_extra, sizeof(wargs));
-	BackgroundWorkerInitializeConnectionByOid(wargs.dbid, wargs.userid, 0);
+	tm_worker_connect();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();

@@ -26,7 +26,6 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
-#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -50,13 +49,6 @@ PGDLLEXPORT void telemetrics_reclassify_worker_main(Datum main_arg);
 /* Idle polls (500 ms each) before the worker exits. */
 #define IDLE_POLLS				10
 
-/* Database and role the worker connects as (bgw_extra). */
-typedef struct ReclassifyWorkerArgs
-{
-	Oid			dbid;
-	Oid			userid;
-} ReclassifyWorkerArgs;
-
 /*
  * telemetrics_reclassify_launch() RETURNS boolean
  *		Ask for a worker; true if one was registered (it exits at once if
@@ -66,24 +58,10 @@ typedef struct ReclassifyWorkerArgs
 Datum
 telemetrics_reclassify_launch(PG_FUNCTION_ARGS)
 {
-	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
-	ReclassifyWorkerArgs args;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "telemetrics_reclassify_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "telemetrics reclassify worker");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "telemetrics reclassify worker");
-	worker.bgw_notify_pid = 0;
-	args.dbid = MyDatabaseId;
-	args.userid = GetUserId();
-	memcpy(worker.bgw_extra, &args, sizeof(args));
-
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	if (!tm_worker_register("telemetrics_reclassify_worker_main", "telemetrics reclassify worker",
+							GetUserId(), (Datum) 0, 0, &handle))
 	{
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
@@ -141,15 +119,10 @@ take_worker_lock(void)
 void
 telemetrics_reclassify_worker_main(Datum main_arg)
 {
-	ReclassifyWorkerArgs args;
 	volatile int64 step_ids = STEP_IDS_START;
 	volatile int idle = 0;
 
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
-	pgstat_report_appname("telemetrics reclassify worker");
+	tm_worker_connect();
 
 	if (!take_worker_lock())
 		proc_exit(0);

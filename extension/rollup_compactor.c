@@ -36,7 +36,6 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
-#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -49,13 +48,6 @@ PG_FUNCTION_INFO_V1(telemetrics_rollup_compactor_start);
 PGDLLEXPORT void telemetrics_rollup_compactor_main(Datum main_arg);
 
 bool		telemetrics_rollup_compact_in_background = true;
-
-/* Database and role the worker connects as (bgw_extra). */
-typedef struct CompactorArgs
-{
-	Oid			dbid;
-	Oid			userid;
-} CompactorArgs;
 
 /*
  * RollupCompactorInit
@@ -147,29 +139,15 @@ rollups_owner(void)
 Datum
 telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 {
-	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
-	CompactorArgs args;
 
 	if (!telemetrics_rollup_compact_in_background)
 		PG_RETURN_BOOL(false);
 	if (compaction_running())
 		PG_RETURN_BOOL(true);
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "telemetrics_rollup_compactor_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "telemetrics rollup compactor");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "telemetrics rollup compactor");
-	worker.bgw_notify_pid = 0;
-	args.dbid = MyDatabaseId;
-	args.userid = rollups_owner();
-	memcpy(worker.bgw_extra, &args, sizeof(args));
-
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	if (!tm_worker_register("telemetrics_rollup_compactor_main", "telemetrics rollup compactor",
+							rollups_owner(), (Datum) 0, 0, &handle))
 	{
 		ereport(DEBUG1,
 				(errmsg("telemetrics: no background worker slot for the rollup compactor; compacting in this transaction")));
@@ -187,15 +165,9 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 void
 telemetrics_rollup_compactor_main(Datum main_arg)
 {
-	CompactorArgs args;
 	static const char sql[] = "SELECT telemetrics.compact_rollups(false)";
 
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
-	pgstat_report_appname("telemetrics rollup compactor");
-
+	tm_worker_connect();
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -80,6 +80,27 @@ extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
  */
 extern void tm_ensure_partition(TimestampTz ts);
 
+/* bgworkers.c */
+
+/*
+ * tm_worker_register
+ *		Register a dynamic background worker of this library: entry point
+ *		function, name (also its type and application_name), connecting to
+ *		this database as userid; main_arg and notify_pid as in
+ *		BackgroundWorker.  Never restarted.  False if no slot was free.
+ */
+struct BackgroundWorkerHandle;
+extern bool tm_worker_register(const char *function, const char *name, Oid userid,
+							   Datum main_arg, pid_t notify_pid,
+							   struct BackgroundWorkerHandle **handle);
+
+/*
+ * tm_worker_connect
+ *		First call of a worker registered by tm_worker_register: signals,
+ *		then the connection to the database and role it was given.
+ */
+extern void tm_worker_connect(void);
+
 /* quarantine.c */
 
 /* One rejected record, as handed to the quarantine. */

@@ -1,0 +1,65 @@
+/*-------------------------------------------------------------------------
+ *
+ * bgworkers.c
+ *		Starting the extension's dynamic background workers, and their
+ *		common start-up.
+ *
+ * Every worker of the extension (the quarantine writer, the
+ * reclassification worker, the rollup compactor) is a dynamic background
+ * worker of the telemetrics library, registered by a backend without
+ * shared_preload_libraries, never restarted, and connected to the
+ * registering backend's database as a role the registering code chooses.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "tcop/tcopprot.h"
+
+#include "telemetrics.h"
+
+/* Database and role a worker connects as (bgw_extra). */
+typedef struct TmWorkerArgs
+{
+	Oid			dbid;
+	Oid			userid;
+} TmWorkerArgs;
+
+bool
+tm_worker_register(const char *function, const char *name, Oid userid,
+				   Datum main_arg, pid_t notify_pid,
+				   BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker worker;
+	TmWorkerArgs args;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "telemetrics");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
+	worker.bgw_main_arg = main_arg;
+	worker.bgw_notify_pid = notify_pid;
+	args.dbid = MyDatabaseId;
+	args.userid = userid;
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	return RegisterDynamicBackgroundWorker(&worker, handle);
+}
+
+void
+tm_worker_connect(void)
+{
+	TmWorkerArgs args;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
+	pgstat_report_appname(MyBgworkerEntry->bgw_name);
+}
