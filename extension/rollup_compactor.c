@@ -159,8 +159,8 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 /*
  * telemetrics_rollup_compactor_main
  *		Entry point of the worker: one compaction in a transaction of its
- *		own, then exit.  An error is logged by the postmaster and the
- *		deltas stay pending for the next compaction.
+ *		own, then exit.  An error ends the worker (it is in the server log)
+ *		and the deltas stay pending for the next compaction.
  */
 void
 telemetrics_rollup_compactor_main(Datum main_arg)
