@@ -14,10 +14,14 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "tcop/tcopprot.h"
+#include "utils/snapmgr.h"
 
 #include "telemetrics.h"
 
@@ -62,4 +66,34 @@ tm_worker_connect(void)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.userid, 0);
 	pgstat_report_appname(MyBgworkerEntry->bgw_name);
+}
+
+int64
+tm_worker_step(const char *sql, Oid argtype, Datum arg)
+{
+	int64		result = 0;
+	bool		isnull;
+	int			nargs = OidIsValid(argtype) ? 1 : 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, sql);
+	if (SPI_execute_with_args(sql, nargs, &argtype, &arg, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "\"%s\" failed", sql);
+	if (SPI_processed == 1 && SPI_tuptable->tupdesc->natts == 1 &&
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT8OID)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			result = DatumGetInt64(d);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return result;
 }

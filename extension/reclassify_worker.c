@@ -73,36 +73,6 @@ telemetrics_reclassify_launch(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
-/* Run sql with one int8 argument in a transaction of its own; its int8 result (0 if NULL). */
-static int64
-run_step(const char *sql, Oid argtype, Datum arg)
-{
-	int64		result = 0;
-	bool		isnull;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, sql);
-	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "\"%s\" failed", sql);
-	if (SPI_processed == 1 && SPI_tuptable->tupdesc->natts == 1 &&
-		SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT8OID)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			result = DatumGetInt64(d);
-	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
-	return result;
-}
-
 /* Take the one-worker lock in a transaction of its own. */
 static bool
 take_worker_lock(void)
@@ -136,7 +106,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 		CHECK_FOR_INTERRUPTS();
 		PG_TRY();
 		{
-			job = run_step("SELECT telemetrics.reclassify_work($1)", INT8OID,
+			job = tm_worker_step("SELECT telemetrics.reclassify_work($1)", INT8OID,
 						   Int64GetDatum(step_ids));
 		}
 		PG_CATCH();
@@ -150,7 +120,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 			AbortCurrentTransaction();
 			MemoryContextSwitchTo(oldcxt);
 			/* give the job up, with the reason, and go on with the next */
-			run_step("SELECT 0::bigint FROM telemetrics.reclassify_fail($1)", TEXTOID,
+			tm_worker_step("SELECT 0::bigint FROM telemetrics.reclassify_fail($1)", TEXTOID,
 					 CStringGetTextDatum(edata->message ? edata->message : "unknown error"));
 			FreeErrorData(edata);
 			job = -1;

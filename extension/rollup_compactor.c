@@ -10,10 +10,12 @@
  * (telemetrics.compact_rollups_if_due), it does not compact in its own
  * transaction, which would make the one request that crossed the interval
  * wait for a whole compaction and hold the rollup rows it changed until
- * its commit: it starts this worker instead.  The worker is short-lived:
- * it connects, runs telemetrics.compact_rollups(false) in a transaction of
- * its own, and exits.  None is started while a compaction runs (its
- * advisory lock is taken), and a second one that starts anyway returns at
+ * its commit: it starts this worker instead.  The worker connects and runs
+ * telemetrics.compact_rollups(false), each pass in a transaction of its
+ * own, again and again while passes find deltas (so pending deltas stay
+ * few under sustained ingest, and none are left behind when it stops),
+ * for at most a minute.  None is started while a compaction runs (its
+ * advisory lock is taken), and a second one that starts anyway ends at
  * once (compact_rollups takes that lock with a try-lock).
  *
  * When telemetrics.rollup_compact_in_background is off, or no background
@@ -26,21 +28,21 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "telemetrics.h"
 
@@ -48,6 +50,10 @@ PG_FUNCTION_INFO_V1(telemetrics_rollup_compactor_start);
 PGDLLEXPORT void telemetrics_rollup_compactor_main(Datum main_arg);
 
 bool		telemetrics_rollup_compact_in_background = true;
+
+/* Pause between two passes of a worker, and how long one worker lives. */
+#define COMPACTOR_PAUSE_MS		100
+#define COMPACTOR_LIFETIME_MS	60000
 
 /*
  * RollupCompactorInit
@@ -158,27 +164,31 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 
 /*
  * telemetrics_rollup_compactor_main
- *		Entry point of the worker: one compaction in a transaction of its
- *		own, then exit.  An error ends the worker (it is in the server log)
- *		and the deltas stay pending for the next compaction.
+ *		Entry point of the worker: compact, each pass in a transaction of
+ *		its own, as long as a pass finds deltas to fold, with a short pause
+ *		between passes, for at most COMPACTOR_LIFETIME_MS; then exit.  So
+ *		while writers keep appending, pending deltas stay a pause's worth
+ *		instead of an interval's, and the last ones are folded soon after
+ *		the writes stop.  An error ends the worker (it is in the server
+ *		log) and the deltas stay pending for the next compaction.
  */
 void
 telemetrics_rollup_compactor_main(Datum main_arg)
 {
-	static const char sql[] = "SELECT telemetrics.compact_rollups(false)";
+	TimestampTz start;
 
 	tm_worker_connect();
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, sql);
-	if (SPI_execute(sql, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "\"%s\" failed", sql);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
+	start = GetCurrentTimestamp();
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (tm_worker_step("SELECT telemetrics.compact_rollups(false)", InvalidOid, (Datum) 0) == 0)
+			break;				/* nothing left, or another compaction runs */
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), COMPACTOR_LIFETIME_MS))
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 COMPACTOR_PAUSE_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
 	proc_exit(0);
 }

@@ -101,6 +101,14 @@ extern bool tm_worker_register(const char *function, const char *name, Oid useri
  */
 extern void tm_worker_connect(void);
 
+/*
+ * tm_worker_step
+ *		Run sql, a SELECT of at most one row, with one argument of type
+ *		argtype ($1; none if InvalidOid) in a transaction of its own, and
+ *		return its bigint result (0 if it has none or it is NULL).
+ */
+extern int64 tm_worker_step(const char *sql, Oid argtype, Datum arg);
+
 /* quarantine.c */
 
 /* One rejected record, as handed to the quarantine. */
