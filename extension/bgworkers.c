@@ -21,6 +21,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/snapmgr.h"
 
 #include "telemetrics.h"
@@ -96,4 +97,26 @@ tm_worker_step(const char *sql, Oid argtype, Datum arg)
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return result;
+}
+
+bool
+tm_worker_lock(int64 key)
+{
+	bool		got;
+
+	StartTransactionCommand();
+	got = DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8, Int64GetDatum(key)));
+	CommitTransactionCommand();
+	return got;
+}
+
+bool
+tm_lock_free(int64 key)
+{
+	Datum		k = Int64GetDatum(key);
+
+	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8, k)))
+		return false;
+	(void) DirectFunctionCall1(pg_advisory_unlock_int8, k);
+	return true;
 }

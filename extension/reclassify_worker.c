@@ -73,19 +73,6 @@ telemetrics_reclassify_launch(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
-/* Take the one-worker lock in a transaction of its own. */
-static bool
-take_worker_lock(void)
-{
-	bool		got;
-
-	StartTransactionCommand();
-	got = DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8,
-										   Int64GetDatum(RECLASSIFY_LOCK_KEY)));
-	CommitTransactionCommand();
-	return got;
-}
-
 void
 telemetrics_reclassify_worker_main(Datum main_arg)
 {
@@ -94,7 +81,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 
 	tm_worker_connect();
 
-	if (!take_worker_lock())
+	if (!tm_worker_lock(RECLASSIFY_LOCK_KEY))
 		proc_exit(0);
 
 	while (idle < IDLE_POLLS)

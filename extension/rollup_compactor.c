@@ -12,11 +12,12 @@
  * wait for a whole compaction and hold the rollup rows it changed until
  * its commit: it starts this worker instead.  The worker connects and runs
  * telemetrics.compact_rollups(false), each pass in a transaction of its
- * own, again and again while passes find deltas (so pending deltas stay
- * few under sustained ingest, and none are left behind when it stops),
- * for at most a minute.  None is started while a compaction runs (its
- * advisory lock is taken), and a second one that starts anyway ends at
- * once (compact_rollups takes that lock with a try-lock).
+ * own, once per telemetrics.rollup_compact_interval while passes find
+ * deltas (so none are left behind when ingest stops), for at most a
+ * minute.  One compactor lives at a time: it holds a session advisory
+ * lock, a second one that starts anyway ends at once, and none is started
+ * while that lock or the compaction's own (compact_rollups takes it with a
+ * try-lock) is taken.
  *
  * When telemetrics.rollup_compact_in_background is off, or no background
  * worker slot is free, telemetrics.rollup_compactor_start() returns false
@@ -51,8 +52,11 @@ PGDLLEXPORT void telemetrics_rollup_compactor_main(Datum main_arg);
 
 bool		telemetrics_rollup_compact_in_background = true;
 
-/* Pause between two passes of a worker, and how long one worker lives. */
-#define COMPACTOR_PAUSE_MS		100
+/* Session advisory lock held by the live compactor ("telemcmp"). */
+#define COMPACTOR_LOCK_KEY		INT64CONST(0x74656c656d636d70)
+
+/* Shortest pause between two passes of a worker, and how long one lives. */
+#define COMPACTOR_MIN_PAUSE_MS	100
 #define COMPACTOR_LIFETIME_MS	60000
 
 /*
@@ -95,24 +99,6 @@ compaction_lock_key(void)
 }
 
 /*
- * compaction_running
- *		Whether another backend holds the compaction's advisory lock: try to
- *		take it as a session lock and give it back at once.  (Taking it as a
- *		transaction lock would keep it until the caller commits, and the
- *		worker could not compact meanwhile.)
- */
-static bool
-compaction_running(void)
-{
-	Datum		key = Int64GetDatum(compaction_lock_key());
-
-	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8, key)))
-		return true;
-	(void) DirectFunctionCall1(pg_advisory_unlock_int8, key);
-	return false;
-}
-
-/*
  * rollups_owner
  *		The owner of telemetrics.rollup_deltas (the extension's owner): the
  *		worker compacts as that role, whoever wrote the deltas.
@@ -149,8 +135,8 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 
 	if (!telemetrics_rollup_compact_in_background)
 		PG_RETURN_BOOL(false);
-	if (compaction_running())
-		PG_RETURN_BOOL(true);
+	if (!tm_lock_free(COMPACTOR_LOCK_KEY) || !tm_lock_free(compaction_lock_key()))
+		PG_RETURN_BOOL(true);	/* a compactor is alive, or a compaction runs */
 
 	if (!tm_worker_register("telemetrics_rollup_compactor_main", "telemetrics rollup compactor",
 							rollups_owner(), (Datum) 0, 0, &handle))
@@ -165,12 +151,13 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
 /*
  * telemetrics_rollup_compactor_main
  *		Entry point of the worker: compact, each pass in a transaction of
- *		its own, as long as a pass finds deltas to fold, with a short pause
- *		between passes, for at most COMPACTOR_LIFETIME_MS; then exit.  So
- *		while writers keep appending, pending deltas stay a pause's worth
- *		instead of an interval's, and the last ones are folded soon after
- *		the writes stop.  An error ends the worker (it is in the server
- *		log) and the deltas stay pending for the next compaction.
+ *		its own, as long as a pass finds deltas to fold, pausing
+ *		telemetrics.rollup_compact_interval between passes (one pass when
+ *		it is 0), for at most COMPACTOR_LIFETIME_MS; then exit.  So the
+ *		rollups are compacted once per interval while writers keep
+ *		appending, and the last deltas are folded one interval after the
+ *		writes stop.  An error ends the worker (it is in the server log)
+ *		and the deltas stay pending for the next compaction.
  */
 void
 telemetrics_rollup_compactor_main(Datum main_arg)
@@ -178,16 +165,20 @@ telemetrics_rollup_compactor_main(Datum main_arg)
 	TimestampTz start;
 
 	tm_worker_connect();
+	if (!tm_worker_lock(COMPACTOR_LOCK_KEY))
+		proc_exit(0);			/* another compactor is alive */
 	start = GetCurrentTimestamp();
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (tm_worker_step("SELECT telemetrics.compact_rollups(false)", InvalidOid, (Datum) 0) == 0)
 			break;				/* nothing left, or another compaction runs */
-		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), COMPACTOR_LIFETIME_MS))
+		if (telemetrics_rollup_compact_interval <= 0 ||
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), COMPACTOR_LIFETIME_MS))
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 COMPACTOR_PAUSE_MS, PG_WAIT_EXTENSION);
+						 Max(telemetrics_rollup_compact_interval, COMPACTOR_MIN_PAUSE_MS),
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 	proc_exit(0);

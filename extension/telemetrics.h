@@ -109,6 +109,22 @@ extern void tm_worker_connect(void);
  */
 extern int64 tm_worker_step(const char *sql, Oid argtype, Datum arg);
 
+/*
+ * tm_worker_lock
+ *		Try to take the session advisory lock key (bigint form) in a
+ *		transaction of its own; a worker holds it until it exits, so that
+ *		only one of its kind runs.  False if another backend holds it.
+ */
+extern bool tm_worker_lock(int64 key);
+
+/*
+ * tm_lock_free
+ *		Whether no other backend holds the advisory lock key (bigint form,
+ *		session or transaction level): take it as a session lock and give
+ *		it back at once, so that the caller never keeps it.
+ */
+extern bool tm_lock_free(int64 key);
+
 /* quarantine.c */
 
 /* One rejected record, as handed to the quarantine. */

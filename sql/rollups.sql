@@ -142,6 +142,20 @@ SELECT (SELECT sum(stored) FROM telemetrics.rollup_records) = (SELECT count(*) F
 SET telemetrics.rollup_compact_in_background = off;
 SELECT telemetrics.rollup_compactor_start() AS started_with_setting_off;
 RESET telemetrics.rollup_compact_in_background;
+-- the compactor ends by itself once a pass finds nothing to fold (below,
+-- deltas are counted again)
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor')
+		  AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.1);
+		PERFORM pg_stat_clear_snapshot();
+	END LOOP;
+END
+$$;
+SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
 SET telemetrics.rollup_compact_interval = 0;
 CREATE VIEW pg_temp.rr AS
 	SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, build, classification, severity,
