@@ -12,7 +12,7 @@
  * wait for a whole compaction and hold the rollup rows it changed until
  * its commit: it starts this worker instead.  The worker connects and runs
  * telemetrics.compact_rollups(false), each pass in a transaction of its
- * own, once per telemetrics.rollup_compact_interval while passes find
+ * own, every half second (at most the interval) while passes find
  * deltas (so none are left behind when ingest stops), for at most a
  * minute.  One compactor lives at a time: it holds a session advisory
  * lock, a second one that starts anyway ends at once, and none is started
@@ -55,8 +55,8 @@ bool		telemetrics_rollup_compact_in_background = true;
 /* Session advisory lock held by the live compactor ("telemcmp"). */
 #define COMPACTOR_LOCK_KEY		INT64CONST(0x74656c656d636d70)
 
-/* Shortest pause between two passes of a worker, and how long one lives. */
-#define COMPACTOR_MIN_PAUSE_MS	100
+/* Longest pause between two passes of a worker, and how long one lives. */
+#define COMPACTOR_MAX_PAUSE_MS	500
 #define COMPACTOR_LIFETIME_MS	60000
 
 /*
@@ -152,11 +152,12 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
  * telemetrics_rollup_compactor_main
  *		Entry point of the worker: compact, each pass in a transaction of
  *		its own, as long as a pass finds deltas to fold, pausing
- *		telemetrics.rollup_compact_interval between passes (one pass when
- *		it is 0), for at most COMPACTOR_LIFETIME_MS; then exit.  So the
- *		rollups are compacted once per interval while writers keep
- *		appending, and the last deltas are folded one interval after the
- *		writes stop.  An error ends the worker (it is in the server log)
+ *		telemetrics.rollup_compact_interval but at most
+ *		COMPACTOR_MAX_PAUSE_MS between passes (one pass when the interval
+ *		is 0), for at most COMPACTOR_LIFETIME_MS; then exit.  So while
+ *		writers keep appending, readers add up half a second of deltas at
+ *		most, plus what arrives during a pass, and the last deltas are
+ *		folded soon after the writes stop.  An error ends the worker (it is in the server log)
  *		and the deltas stay pending for the next compaction.
  */
 void
@@ -177,7 +178,7 @@ telemetrics_rollup_compactor_main(Datum main_arg)
 			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), COMPACTOR_LIFETIME_MS))
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Max(telemetrics_rollup_compact_interval, COMPACTOR_MIN_PAUSE_MS),
+						 Min(telemetrics_rollup_compact_interval, COMPACTOR_MAX_PAUSE_MS),
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
