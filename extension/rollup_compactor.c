@@ -124,7 +124,8 @@ rollups_owner(void)
 /*
  * telemetrics.rollup_compactor_start() RETURNS boolean
  *		Have the pending deltas compacted in the background: true if a
- *		compaction is running already or a worker was started for one;
+ *		compactor is alive, a compaction is running or a worker was
+ *		started;
  *		false if the caller must compact itself (the setting is off, or no
  *		worker slot was free).  Never waits.
  */
@@ -157,8 +158,9 @@ telemetrics_rollup_compactor_start(PG_FUNCTION_ARGS)
  *		is 0), for at most COMPACTOR_LIFETIME_MS; then exit.  So while
  *		writers keep appending, readers add up half a second of deltas at
  *		most, plus what arrives during a pass, and the last deltas are
- *		folded soon after the writes stop.  An error ends the worker (it is in the server log)
- *		and the deltas stay pending for the next compaction.
+ *		folded soon after the writes stop.  An error ends the worker (it is
+ *		in the server log) and the deltas stay pending for the next
+ *		compaction.
  */
 void
 telemetrics_rollup_compactor_main(Datum main_arg)
