@@ -776,7 +776,7 @@ RETURNS boolean
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'telemetrics_rollup_compactor_start';
 COMMENT ON FUNCTION telemetrics.rollup_compactor_start() IS
-	'start a background worker that compacts the rollups; true if one was started or a compaction is running, false if the caller must compact';
+	'start a background worker that compacts the rollups; true if one was started, a compactor is alive or a compaction is running, false if the caller must compact';
 
 CREATE FUNCTION telemetrics.compact_rollups_if_due()
 RETURNS void
