@@ -11,6 +11,16 @@ CREATE EXTENSION telemetrics;
 RESET client_min_messages;
 
 SELECT telemetrics.ensure_partitions(now() - interval '8 days', now()) >= 0 AS partitions;
+-- every partition has the inherited constraints only: the CHECK that let
+-- ATTACH skip its scan is gone (the partition bound says the same)
+SELECT count(DISTINCT c.conrelid) >= 9 AS partitions,
+	   pg_catalog.string_agg(DISTINCT c.conname, ', ' ORDER BY c.conname)
+		   FILTER (WHERE c.conislocal AND c.contype = 'c') AS local_checks,
+	   pg_catalog.string_agg(DISTINCT c.conname, ', ' ORDER BY c.conname)
+		   FILTER (WHERE NOT c.conislocal AND c.contype = 'c') AS inherited_checks
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_constraint c ON c.conrelid = i.inhrelid
+WHERE i.inhparent = 'telemetrics.records'::regclass;
 
 CREATE TEMP TABLE example (n int, age int, severity int, classification text, fate text);
 INSERT INTO example VALUES
