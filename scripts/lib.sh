@@ -100,12 +100,17 @@ tm_pg_tree() {
 	echo "$stamp" > "$tree/.stamp"
 }
 
+# tm_port_in_use PORT: true if something accepts connections on 127.0.0.1:PORT.
+tm_port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 # tm_free_port: print a TCP port on 127.0.0.1 that nothing listens on.
 tm_free_port() {
 	local port
 	for _ in $(seq 1 200); do
 		port=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		if ! tm_port_in_use "$port"; then
 			echo "$port"
 			return 0
 		fi

@@ -17,6 +17,16 @@ scripts/deps.sh
 scripts/build.sh
 
 state=$(tm_state_dir run)
+# Another program on either port would answer in our place (or keep ours
+# from starting): say so now, with the way out.
+if tm_port_in_use "$http_port"; then
+	tm_die "port $http_port on 127.0.0.1 is in use by another program; run with another, e.g. TM_HTTP_PORT=$((http_port + 1)) make run"
+fi
+if [ -d "$state/pgdata" ] && tm_as_pg pg_ctl -D "$state/pgdata" status >/dev/null 2>&1; then
+	:	# our own cluster, still running from an earlier make run
+elif tm_port_in_use "$pg_port"; then
+	tm_die "port $pg_port on 127.0.0.1 is in use by another program; run with another, e.g. TM_PG_PORT=$((pg_port + 10)) make run"
+fi
 # pg_cron schedules the daily maintenance (retention, partitions ahead,
 # rollup folding); its jobs run in background workers (no password needed).
 tm_cluster_init "$state" "$pg_port" "shared_preload_libraries = 'pg_cron'" \
@@ -51,7 +61,8 @@ if [ -f "$state/extension.md5" ] && [ "$(cat "$state/extension.md5")" != "$scrip
 fi
 tm_create_db "$state" telemetrics
 echo "$script_sum" > "$state/extension.md5"
-tm_psql "$state" telemetrics -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+tm_psql "$state" telemetrics -c "SET client_min_messages = warning" \
+	-c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
 	-c "SELECT telemetrics.schedule_maintenance()" >/dev/null
 
 conninfo="host=127.0.0.1 port=$pg_port dbname=telemetrics user=telemetrics_gateway passfile=$state/pgpass"

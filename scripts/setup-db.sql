@@ -2,6 +2,12 @@
 -- gateway role, exactly as the README's "Production" section describes.
 -- Run as a superuser with psql -v gwpw=<password of telemetrics_gateway>.
 
+\set ON_ERROR_STOP on
+\if :{?gwpw}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'no password for the telemetrics_gateway role'
+	USING HINT = 'Run psql -v gwpw=PASSWORD -d DATABASE -f scripts/setup-db.sql'; END $$;
+\endif
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS telemetrics;
 ALTER EXTENSION telemetrics UPDATE;
