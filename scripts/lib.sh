@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared helpers for the developer scripts (run.sh, test.sh, cluster.sh,
-# bench/*).  Source it; it defines functions and variables only.
+# Shared helpers for the developer scripts (run.sh, test.sh, build.sh,
+# deps.sh, some test suites, bench/*).  Source it; it defines functions and
+# variables only.
 #
 # Layout of local state (all under ./var, ignored by git):
 #   var/run/      the "make run" cluster, gateway log, passwords
