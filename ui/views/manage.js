@@ -173,8 +173,27 @@ export function renderManage(view, route, ctx) {
     return form;
   }
 
+  // A job started earlier (from this page, another tab or another user)
+  // goes on in the database: coming back to the page follows it again.
+  async function resumeJob() {
+    try {
+      const d = await api('/api/reclassify');
+      if (!ctx.current()) return;
+      const job = d.jobs.find((j) => j.state === 'queued' || j.state === 'running');
+      if (!job || status.firstChild) return;	// none, or this page started one meanwhile
+      const label = job.scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes';
+      const done = await followJob(status, job, label);
+      if (done && ctx.current()) {
+        replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
+          `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
+        loadRules();
+      }
+    } catch (e) { replace(status, errorBox(e, 'Reclassification jobs')); }
+  }
+
   loadRules();
   loadHidden();
+  resumeJob();
   return null;
 }
 

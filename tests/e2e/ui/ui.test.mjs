@@ -303,6 +303,49 @@ describe('web UI', () => {
     assert.deepEqual(takeProblems(), []);
   });
 
+  test('a reclassification job started elsewhere is followed when Guilty management opens, until it ends', async () => {
+    const auth = { Authorization: `Basic ${Buffer.from(USERS.admin.join(':')).toString('base64')}` };
+    const getJson = async (p) => (await fetch(`${base}${p}`, { headers: auth })).json();
+    // hold the blacklist lock in a session of our own: the job waits for it
+    const holder = spawn(path.join(process.env.TM_PGBIN, 'psql'),
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', process.env.TM_PG_PORT, '-U', 'postgres', '-d', db],
+      { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    holder.stdout.on('data', (d) => { out += d; });
+    const exited = new Promise((ok) => holder.on('exit', ok));
+    try {
+      holder.stdin.write("BEGIN;\nLOCK TABLE telemetrics.guilty_blacklist IN EXCLUSIVE MODE;\nSELECT 'locked';\n");
+      for (let i = 0; !out.includes('locked'); i++) {
+        assert.ok(i < 100, 'the lock was taken');
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      const res = await fetch(`${base}api/reclassify`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"scope": "all"}' });
+      assert.equal(res.status, 200);
+      const job = await res.json();
+      assert.equal(job.state, 'queued');
+
+      const { ctx, page } = await open('admin');
+      await page.goto(`${base}#/manage`);	// (visit() would wait for the job)
+      const progress = page.locator('[data-testid=status] [data-testid=progress]');
+      await progress.waitFor();
+      assert.match(await progress.innerText(), /Reclassifying every crash/);
+      assert.equal(await page.locator('[data-testid=apply]').isDisabled(), true, 'the write buttons wait for the job');
+      assert.equal((await getJson(`api/reclassify/${job.id}`)).state, 'queued', 'still waiting for the lock');
+
+      holder.stdin.end('COMMIT;\n');
+      const done = page.locator('[data-testid=status] [data-testid=reclassified]');
+      await done.waitFor({ timeout: 60000 });
+      assert.match(await done.innerText(), /^Done: [0-9,]+ crashes changed group \([0-9,]+ blacklist changes applied\)\.$/);
+      assert.equal(await page.locator('[data-testid=apply]').isDisabled(), false, 'the write buttons are back');
+      assert.equal((await getJson(`api/reclassify/${job.id}`)).state, 'done');
+      await ctx.close();
+      assert.deepEqual(takeProblems(), []);
+    } finally {
+      if (holder.exitCode === null) holder.stdin.end('ROLLBACK;\n');
+      await exited;
+    }
+  });
+
   test('access: nothing without a login; a viewer cannot manage; an admin can', async () => {
     const { ctx: anon, page: p0 } = await open(null);
     // (a browser without credentials gives up on the challenge; ask like one)
