@@ -46,3 +46,24 @@ SELECT telemetrics.cursor_decode('{"cursor": "not a cursor"}', 'cursor', 'r');
 SELECT telemetrics.cursor_decode('{"cursor": "////"}', 'cursor', 'r');
 SELECT telemetrics.cursor_decode(jsonb_build_object('cursor', telemetrics.cursor_encode('g', 5)), 'cursor', 'r');
 SELECT telemetrics.cursor_decode(jsonb_build_object('cursor', 'cjotMQ'), 'cursor', 'r');
+
+-- the hint of an unknown parameter lists the accepted ones, or says there
+-- are none
+DO $$
+DECLARE
+	v_hint text;
+BEGIN
+	BEGIN
+		PERFORM telemetrics.api_params('{"x": "1"}', ARRAY['a', 'b']);
+	EXCEPTION WHEN invalid_parameter_value THEN
+		GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
+		RAISE NOTICE 'hint: %', v_hint;
+	END;
+	BEGIN
+		PERFORM telemetrics.api_params('{"x": "1"}', '{}');
+	EXCEPTION WHEN invalid_parameter_value THEN
+		GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
+		RAISE NOTICE 'hint: %', v_hint;
+	END;
+END
+$$;

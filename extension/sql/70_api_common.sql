@@ -30,7 +30,9 @@ BEGIN
 	IF v_key IS NOT NULL THEN
 		RAISE EXCEPTION 'unknown parameter "%"', left(v_key, 64)
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Accepted: ' || array_to_string(p_allowed, ', ') || '.';
+				  HINT = CASE WHEN cardinality(p_allowed) > 0
+						 THEN 'Accepted: ' || array_to_string(p_allowed, ', ') || '.'
+						 ELSE 'This takes no parameters.' END;
 	END IF;
 	RETURN p_params;
 END
