@@ -326,7 +326,8 @@ db_error_fields(const PGresult *res, char *sqlstate, const char **message,
 }
 
 int
-db_probe_version(char *version, size_t vsize, char *errbuf, size_t esize)
+db_probe_version(char *version, size_t vsize, char *errbuf, size_t esize,
+				 char *sqlstate)
 {
 	PGconn	   *conn = open_connection();
 	PGresult   *res;
@@ -348,7 +349,10 @@ db_probe_version(char *version, size_t vsize, char *errbuf, size_t esize)
 	}
 	else
 	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
 		snprintf(errbuf, esize, "%s", one_line(PQresultErrorMessage(res), line, sizeof(line)));
+		snprintf(sqlstate, 6, "%s", state ? state : "");
 		ret = (PQstatus(conn) == CONNECTION_OK) ? -1 : 0;
 	}
 	PQclear(res);

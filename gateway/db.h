@@ -80,9 +80,11 @@ extern void db_error_fields(const PGresult *res, char *sqlstate,
  *		Connect once, call telemetrics_api.version() and disconnect.  Returns
  *		1 and copies the version, 0 when the database cannot be reached, -1
  *		when it answers with an error (the extension is missing, say); a
- *		message is copied into errbuf.
+ *		message is copied into errbuf, and for -1 the error's SQLSTATE into
+ *		sqlstate (6 bytes; "" if the server gave none).
  */
-extern int	db_probe_version(char *version, size_t vsize, char *errbuf, size_t esize);
+extern int	db_probe_version(char *version, size_t vsize, char *errbuf, size_t esize,
+							 char *sqlstate);
 
 /*
  * Binary arrays (PostgreSQL's array_send format) of one dimension.

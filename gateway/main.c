@@ -482,7 +482,8 @@ check_database(void)
 {
 	char		version[64];
 	char		err[512];
-	int			rc = db_probe_version(version, sizeof(version), err, sizeof(err));
+	char		sqlstate[6] = "";
+	int			rc = db_probe_version(version, sizeof(version), err, sizeof(err), sqlstate);
 
 	if (rc == 1 && strcmp(version, GW_EXTENSION_VERSION) == 0)
 	{
@@ -498,7 +499,11 @@ check_database(void)
 	if (rc < 0)
 	{
 		gw_log(GW_LOG_ERROR, "could not check the extension version: %s", err);
-		gw_log(GW_LOG_ERROR, "is the telemetrics extension installed, and may the gateway's role use schema telemetrics_api?");
+		if (strcmp(sqlstate, "57014") == 0)
+			gw_log(GW_LOG_ERROR, "the check ran out of time: is --statement-timeout (%d ms) too short?",
+				   gw_config.statement_timeout_ms);
+		else
+			gw_log(GW_LOG_ERROR, "is the telemetrics extension installed, and may the gateway's role use schema telemetrics_api?");
 		exit(1);
 	}
 	gw_log(GW_LOG_WARN, "database unreachable at start-up (%s); starting anyway, answering 503 until it is back", err);
