@@ -113,12 +113,15 @@ export function renderManage(view, route, ctx) {
     const label = scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes';
     const job = await run(status, label, () => api('/api/reclassify', { method: 'POST', body: { scope } }));
     if (!job) return;
-    const done = await followJob(status, job, label);
-    if (done) {
-      replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
-        `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
-      loadRules();
-    }
+    reclassified(await followJob(status, job, label));
+  }
+
+  // A finished job (or null, when following it failed and said why).
+  function reclassified(done) {
+    if (!done || !ctx.current()) return;
+    replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
+      `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
+    loadRules();
   }
 
   function removeRule(rule) {
@@ -180,14 +183,8 @@ export function renderManage(view, route, ctx) {
       const d = await api('/api/reclassify');
       if (!ctx.current()) return;
       const job = d.jobs.find((j) => j.state === 'queued' || j.state === 'running');
-      if (!job || status.firstChild) return;	// none, or this page started one meanwhile
-      const label = job.scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes';
-      const done = await followJob(status, job, label);
-      if (done && ctx.current()) {
-        replace(status, h('div', { class: 'state ok', 'data-testid': 'reclassified' },
-          `Done: ${fmtInt(done.updated)} crashes changed group (${fmtInt(done.changes)} blacklist changes applied).`));
-        loadRules();
-      }
+      if (!job || status.firstChild) return;  // none, or this page started one meanwhile
+      reclassified(await followJob(status, job, job.scope === 'all' ? 'Reclassifying every crash' : 'Applying the pending changes'));
     } catch (e) { replace(status, errorBox(e, 'Reclassification jobs')); }
   }
 
