@@ -19,16 +19,13 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -94,7 +91,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 		PG_TRY();
 		{
 			job = tm_worker_step("SELECT telemetrics.reclassify_work($1)", INT8OID,
-						   Int64GetDatum(step_ids));
+								 Int64GetDatum(step_ids));
 		}
 		PG_CATCH();
 		{
@@ -108,7 +105,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 			MemoryContextSwitchTo(oldcxt);
 			/* give the job up, with the reason, and go on with the next */
 			tm_worker_step("SELECT 0::bigint FROM telemetrics.reclassify_fail($1)", TEXTOID,
-					 CStringGetTextDatum(edata->message ? edata->message : "unknown error"));
+						   CStringGetTextDatum(edata->message ? edata->message : "unknown error"));
 			FreeErrorData(edata);
 			job = -1;
 		}

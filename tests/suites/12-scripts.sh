@@ -46,46 +46,39 @@ fi
 pg -qAt -d postgres -c "DROP DATABASE $scratch" >/dev/null
 
 # --- 2. make run with a port held by another program
-listener=
-hold_port() {
-	node -e "require('net').createServer().listen($1, '127.0.0.1')" &
+# held_port_case WHAT VAR STEP: hold a free port, run make run with VAR set
+# to it (the other port free), and expect exit 1 and the message that
+# suggests VAR=port+STEP.
+held_port_case() {
+	local what=$1 var=$2 step=$3 port listener out rc want
+	port=$(tm_free_port)
+	node -e "require('net').createServer().listen($port, '127.0.0.1')" &
 	listener=$!
-	for _ in $(seq 1 50); do tm_port_in_use "$1" && return 0; sleep 0.1; done
-	return 1
-}
-release_port() { kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null; listener=; }
-
-port=$(tm_free_port)
-if hold_port "$port"; then
-	out=$(TM_HTTP_PORT=$port TM_PG_PORT=$(tm_free_port) TM_DEMO_MACHINES=0 timeout 60 scripts/run.sh 2>&1)
-	rc=$?
-	want="telemetrics: port $port on 127.0.0.1 is in use by another program; run with another, e.g. TM_HTTP_PORT=$((port + 1)) make run"
-	if [ "$rc" = 1 ] && [[ $out == *"$want"* ]] && [[ $out != *"telemetrics is running"* ]]; then
-		ok "make run with its HTTP port held: exit 1 and the message"
+	for _ in $(seq 1 50); do tm_port_in_use "$port" && break; sleep 0.1; done
+	if ! tm_port_in_use "$port"; then
+		not_ok "could not hold port $port"
 	else
-		not_ok "make run with its HTTP port held: exit $rc, output: $out"
+		out=$(env TM_HTTP_PORT="$(tm_free_port)" TM_PG_PORT="$(tm_free_port)" "$var=$port" \
+			TM_DEMO_MACHINES=0 timeout 60 scripts/run.sh 2>&1)
+		rc=$?
+		want="telemetrics: port $port on 127.0.0.1 is in use by another program; run with another, e.g. $var=$((port + step)) make run"
+		if [ "$rc" = 1 ] && [[ $out == *"$want"* ]] && [[ $out != *"telemetrics is running"* ]]; then
+			ok "make run with its $what port held: exit 1 and the message"
+		else
+			not_ok "make run with its $what port held: exit $rc, output: $out"
+		fi
 	fi
-	release_port
-else
-	not_ok "could not hold port $port"
-fi
+	kill "$listener" 2>/dev/null
+	wait "$listener" 2>/dev/null
+}
 
+held_port_case HTTP TM_HTTP_PORT 1
 # (make run's own cluster, when it runs, is reused whatever its port: then
 # this case cannot be checked here)
 if [ -d var/run/pgdata ] && tm_as_pg pg_ctl -D var/run/pgdata status >/dev/null 2>&1; then
 	echo "skipped - make run's cluster is running, so its port is not checked"
-elif port=$(tm_free_port) && hold_port "$port"; then
-	out=$(TM_HTTP_PORT=$(tm_free_port) TM_PG_PORT=$port TM_DEMO_MACHINES=0 timeout 60 scripts/run.sh 2>&1)
-	rc=$?
-	want="telemetrics: port $port on 127.0.0.1 is in use by another program; run with another, e.g. TM_PG_PORT=$((port + 10)) make run"
-	if [ "$rc" = 1 ] && [[ $out == *"$want"* ]] && [[ $out != *"telemetrics is running"* ]]; then
-		ok "make run with its PostgreSQL port held: exit 1 and the message"
-	else
-		not_ok "make run with its PostgreSQL port held: exit $rc, output: $out"
-	fi
-	release_port
 else
-	not_ok "could not hold port $port"
+	held_port_case PostgreSQL TM_PG_PORT 10
 fi
 
 echo "$pass passed, $fail failed"
