@@ -170,5 +170,38 @@ SELECT sum(received) AS received, sum(stored) AS stored FROM pg_temp.rr;
 SELECT count(*) AS keys FROM telemetrics.record_keys;
 SELECT count(*) AS delta_rows FROM telemetrics.rollup_deltas;
 
+-- the trigger appends its delta row with a heap insert; once rollup_deltas
+-- has a trigger (or an index, or a constraint) of its own, it appends with
+-- an INSERT, so that what was added runs
+CREATE FUNCTION pg_temp.delta_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'delta row inserted: % records group(s)', cardinality(NEW.records);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER delta_seen BEFORE INSERT ON telemetrics.rollup_deltas
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.delta_seen();
+SELECT outcome FROM telemetrics_api.ingest('{"record_format_version": "4",
+	"classification": "org.clearlinux/hello/world", "severity": "1",
+	"machine_id": "m9", "creation_timestamp": "1700000000", "arch": "x86_64",
+	"host_type": "h", "build": "100", "kernel_version": "6.1.0",
+	"payload_format_version": "1", "system_name": "clear-linux-os", "board_name": "b",
+	"cpu_model": "c", "bios_version": "v",
+	"event_id": "0123456789abcdef0123456789abcdef"}'::jsonb, 'hello'::text,
+	'6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+DROP TRIGGER delta_seen ON telemetrics.rollup_deltas;
+SELECT outcome FROM telemetrics_api.ingest('{"record_format_version": "4",
+	"classification": "org.clearlinux/hello/world", "severity": "1",
+	"machine_id": "m9", "creation_timestamp": "1700000000", "arch": "x86_64",
+	"host_type": "h", "build": "100", "kernel_version": "6.1.0",
+	"payload_format_version": "1", "system_name": "clear-linux-os", "board_name": "b",
+	"cpu_model": "c", "bios_version": "v",
+	"event_id": "0123456789abcdef0123456789abcde0"}'::jsonb, 'hello'::text,
+	'6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+SELECT count(*) AS delta_rows, sum(cardinality(records)) AS records_groups
+FROM telemetrics.rollup_deltas;
+SELECT sum(received) AS received_today_m9_build FROM pg_temp.rr
+WHERE age = 0 AND build = '100' AND classification = 'org.clearlinux/hello/world';
+
 \c contrib_regression
 DROP DATABASE regress_tm_rollups;
