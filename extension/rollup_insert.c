@@ -57,7 +57,9 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "funcapi.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -634,7 +636,9 @@ accumulate(ArrayBuildState **acc, Datum a, bool isnull, Oid typoid)
  *		primary key per record (consecutive equal keys once), where a query
  *		would cost a one-record INSERT more in executor start-up than the
  *		probes.  Seeing too little is safe: the upsert then runs and changes
- *		nothing.
+ *		nothing.  So true, without a probe, when the query would check more
+ *		than the probes can: the user may not read the table, or it has row
+ *		security (the upsert's query then raises the error it would have).
  */
 static bool
 any_fresh(RollupRow **rows, int n, DateADT day, Oid nsp)
@@ -656,7 +660,14 @@ any_fresh(RollupRow **rows, int n, DateADT day, Oid nsp)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation telemetrics.machine_builds does not exist")));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return true;
 	rel = table_open(relid, AccessShareLock);
+	if (rel->rd_rel->relrowsecurity)
+	{
+		table_close(rel, AccessShareLock);
+		return true;
+	}
 	idxid = RelationGetPrimaryKeyIndex(rel);
 	last_day = get_attnum(relid, "last_day");
 	if (!OidIsValid(idxid) || last_day == InvalidAttrNumber)
@@ -786,7 +797,8 @@ population_deltas(RollupRow *rows, int nrows, const Oid *types, Oid nsp,
  *		with a plain heap insert, when the table is still as the extension
  *		made it: a plain table with no index, trigger, rule, constraint or
  *		row security, and exactly the columns of types[]' array types, none
- *		NOT NULL or generated.  Returns false, appending nothing, otherwise;
+ *		NOT NULL or generated; and the user may insert into it.  Returns
+ *		false, appending nothing, otherwise;
  *		the caller then runs the prepared INSERT.  This saves the INSERT's
  *		executor start-up, a fifth of what the trigger costs a one-record
  *		statement.
@@ -800,7 +812,8 @@ append_direct(Oid nsp, const Oid *types, Datum *values, bool *isnull)
 	bool		plain;
 	int			i;
 
-	if (!OidIsValid(relid))
+	if (!OidIsValid(relid) ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		return false;
 	rel = table_open(relid, RowExclusiveLock);
 	desc = RelationGetDescr(rel);

@@ -43,6 +43,33 @@ RESET ROLE;
 
 SELECT count(*) AS gateway_record FROM telemetrics.records WHERE machine_id = 'privileges';
 
+-- a role granted INSERT on the records alone: the rollup trigger runs
+-- with its privileges, so it may not read the population sets or append
+-- deltas, and nothing is stored (the trigger's own probes and append
+-- check the same privileges its queries would)
+CREATE ROLE regress_tm_writer;
+GRANT USAGE ON SCHEMA telemetrics TO regress_tm_writer;
+GRANT INSERT ON telemetrics.records TO regress_tm_writer;
+GRANT SELECT ON telemetrics.payload_parsers TO regress_tm_writer;	-- for the classification
+SET ROLE regress_tm_writer;
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, external, payload)
+VALUES (-1, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
+	'6.1.0', 1, false, 'x');
+RESET ROLE;
+-- with the population sets, but not the deltas
+GRANT SELECT, INSERT, UPDATE ON telemetrics.machine_builds, telemetrics.machine_activity
+	TO regress_tm_writer;
+SET ROLE regress_tm_writer;
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, external, payload)
+VALUES (-1, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
+	'6.1.0', 1, false, 'x');
+RESET ROLE;
+SELECT count(*) AS writer_records FROM telemetrics.records WHERE machine_id = 'writer';
+DROP OWNED BY regress_tm_writer;
+DROP ROLE regress_tm_writer;
+
 DROP OWNED BY regress_tm_gateway;
 DROP ROLE regress_tm_gateway;
 DROP ROLE regress_tm_nobody;
