@@ -706,8 +706,8 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
 
 /*
  * store_items
- *		Step 3 of the pipeline for items[0..n): one store statement, then the
- *		duplicates' originals.  Errors propagate; the caller decides whether
+ *		Step 3 of the pipeline for items[0..n): store them (store_pending),
+ *		then look up the duplicates' originals.  Errors propagate; the caller decides whether
  *		to run this in a subtransaction.  received_at is the reception time
  *		of all of them.  JSON results are copied into result_cxt.
  */

@@ -19,7 +19,9 @@
  *	  set-based upsert run (the first record of a machine each day, on each
  *	  build);
  *	* one heap insert appends the deltas (the prepared INSERT, if the table
- *	  was changed from what the extension made);
+ *	  was changed from what the extension made or the user may not insert
+ *	  into it; the probes, too, give way to the queries when the user may
+ *	  not read the table or it has row security);
  *	* a compaction is started only when telemetrics.rollup_compact_interval
  *	  has passed in this backend.
  *
@@ -50,6 +52,7 @@
 #include "access/tableam.h"
 #include "access/tupdesc.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator_d.h"
 #include "catalog/pg_type.h"
@@ -165,6 +168,7 @@ static const char *const population_types[N_POPULATION] = {
 static SPIPlanPtr plan_append = NULL;
 static SPIPlanPtr plan_population = NULL;
 static Oid	plan_types[N_DELTAS];
+static Oid	plan_argtypes[N_DELTAS];	/* their array types */
 
 /*
  * The population sets of day $1 (records received in [$2, $3)): the
@@ -284,6 +288,7 @@ prepare_plans(const Oid *types)
 		"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 	plan_append = tm_prepare_kept(sql, N_DELTAS, argtypes);
 	memcpy(plan_types, types, sizeof(plan_types));
+	memcpy(plan_argtypes, argtypes, sizeof(plan_argtypes));
 }
 
 /* ----------------------------------------------------------------
@@ -637,8 +642,13 @@ accumulate(ArrayBuildState **acc, Datum a, bool isnull, Oid typoid)
  *		would cost a one-record INSERT more in executor start-up than the
  *		probes.  Seeing too little is safe: the upsert then runs and changes
  *		nothing.  So true, without a probe, when the query would check more
- *		than the probes can: the user may not read the table, or it has row
- *		security (the upsert's query then raises the error it would have).
+ *		than the probes can: the user may not read the columns it reads, or
+ *		the table has row security (the upsert's query then raises the error
+ *		it would have).  The snapshot is the statement's, older than a query
+ *		of its own would take; what it misses (another transaction's rows,
+ *		committed meanwhile) only makes the upsert run.  The upserts of
+ *		earlier days of the same statement leave a last_day before this
+ *		day, which counts as missing either way.
  */
 static bool
 any_fresh(RollupRow **rows, int n, DateADT day, Oid nsp)
@@ -661,7 +671,18 @@ any_fresh(RollupRow **rows, int n, DateADT day, Oid nsp)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation telemetrics.machine_builds does not exist")));
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		return true;
+	{
+		static const char *const cols[] = {"build", "machine_id", "external", "last_day"};
+
+		for (i = 0; i < (int) lengthof(cols); i++)
+		{
+			AttrNumber	attnum = get_attnum(relid, cols[i]);
+
+			if (attnum == InvalidAttrNumber ||
+				pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+				return true;
+		}
+	}
 	rel = table_open(relid, AccessShareLock);
 	if (rel->rd_rel->relrowsecurity)
 	{
@@ -795,16 +816,16 @@ population_deltas(RollupRow *rows, int nrows, const Oid *types, Oid nsp,
  * append_direct
  *		Append the delta row (values[], isnull[]) to telemetrics.rollup_deltas
  *		with a plain heap insert, when the table is still as the extension
- *		made it: a plain table with no index, trigger, rule, constraint or
- *		row security, and exactly the columns of types[]' array types, none
- *		NOT NULL or generated; and the user may insert into it.  Returns
- *		false, appending nothing, otherwise;
- *		the caller then runs the prepared INSERT.  This saves the INSERT's
- *		executor start-up, a fifth of what the trigger costs a one-record
- *		statement.
+ *		made it: an ordinary heap table, not a partition, with no index,
+ *		trigger, rule, constraint or row security, and exactly the columns
+ *		of the prepared append's array types, none NOT NULL or generated;
+ *		and the user may insert into it.  Returns false, appending nothing,
+ *		otherwise; the caller then runs the prepared INSERT.  This saves the
+ *		INSERT's executor start-up, a fifth of what the trigger costs a
+ *		one-record statement.  Inside SPI_connect(), after prepare_plans().
  */
 static bool
-append_direct(Oid nsp, const Oid *types, Datum *values, bool *isnull)
+append_direct(Oid nsp, Datum *values, bool *isnull)
 {
 	Oid			relid = get_relname_relid("rollup_deltas", nsp);
 	Relation	rel;
@@ -817,19 +838,31 @@ append_direct(Oid nsp, const Oid *types, Datum *values, bool *isnull)
 		return false;
 	rel = table_open(relid, RowExclusiveLock);
 	desc = RelationGetDescr(rel);
+	/* the relcache's own lists: relhas* stay set after a DROP until VACUUM */
 	plain = rel->rd_rel->relkind == RELKIND_RELATION &&
-		!rel->rd_rel->relhasindex && !rel->rd_rel->relhastriggers &&
-		!rel->rd_rel->relhasrules && !rel->rd_rel->relrowsecurity &&
-		rel->rd_rel->relchecks == 0 && desc->natts == N_DELTAS;
+		rel->rd_rel->relam == HEAP_TABLE_AM_OID && !rel->rd_rel->relispartition &&
+		rel->trigdesc == NULL && rel->rd_rules == NULL &&
+		!rel->rd_rel->relrowsecurity && rel->rd_rel->relchecks == 0 &&
+		desc->natts == N_DELTAS;
+	if (plain)
+	{
+		List	   *indexes = RelationGetIndexList(rel);
+
+		plain = (indexes == NIL);
+		list_free(indexes);
+	}
 	for (i = 0; plain && i < N_DELTAS; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		plain = !att->attisdropped && !att->attnotnull && att->attgenerated == '\0' &&
-			att->atttypid == get_array_type(types[i]);
+			att->atttypid == plan_argtypes[i];
 	}
 	if (plain)
 		simple_heap_insert(rel, heap_form_tuple(desc, values, isnull));
+	else
+		elog(DEBUG1, "telemetrics.rollup_deltas was changed or is not insertable here: "
+			 "appending with an INSERT");
 	table_close(rel, plain ? NoLock : RowExclusiveLock);
 	return plain;
 }
@@ -896,7 +929,7 @@ telemetrics_records_rollup_insert(PG_FUNCTION_ARGS)
 		isnull[i] = deltas[i] == (Datum) 0;
 		nulls[i] = isnull[i] ? 'n' : ' ';
 	}
-	if (!append_direct(nsp, types, deltas, isnull))
+	if (!append_direct(nsp, deltas, isnull))
 	{
 		ret = SPI_execute_plan(plan_append, deltas, nulls, false, 0);
 		if (ret != SPI_OK_INSERT)

@@ -45,28 +45,44 @@ SELECT count(*) AS gateway_record FROM telemetrics.records WHERE machine_id = 'p
 
 -- a role granted INSERT on the records alone: the rollup trigger runs
 -- with its privileges, so it may not read the population sets or append
--- deltas, and nothing is stored (the trigger's own probes and append
--- check the same privileges its queries would)
+-- deltas, and nothing is stored.  The trigger's own probes and append
+-- check the privileges its queries would: for a machine already seen
+-- today (as here), the probe alone would have found it without reading
+-- any privilege.
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, external, payload)
+VALUES (-2, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
+	'6.1.0', 1, false, 'x');
 CREATE ROLE regress_tm_writer;
 GRANT USAGE ON SCHEMA telemetrics TO regress_tm_writer;
 GRANT INSERT ON telemetrics.records TO regress_tm_writer;
 GRANT SELECT ON telemetrics.payload_parsers TO regress_tm_writer;	-- for the classification
+CREATE FUNCTION pg_temp.write(p_id bigint) RETURNS void LANGUAGE sql AS $$
+	INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+		classification, severity, build, kernel_version, record_version, external, payload)
+	VALUES (p_id, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
+		'6.1.0', 1, false, 'x')
+$$;
 SET ROLE regress_tm_writer;
-INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
-	classification, severity, build, kernel_version, record_version, external, payload)
-VALUES (-1, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
-	'6.1.0', 1, false, 'x');
+SELECT pg_temp.write(-1);
 RESET ROLE;
 -- with the population sets, but not the deltas
 GRANT SELECT, INSERT, UPDATE ON telemetrics.machine_builds, telemetrics.machine_activity
 	TO regress_tm_writer;
 SET ROLE regress_tm_writer;
-INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
-	classification, severity, build, kernel_version, record_version, external, payload)
-VALUES (-1, now(), now(), 'writer', 'h', 'x86_64', 'org.clearlinux/priv/test', 1, '1',
-	'6.1.0', 1, false, 'x');
+SELECT pg_temp.write(-1);
+RESET ROLE;
+-- with the deltas, and only the columns of machine_builds the check reads
+-- (enough for a machine already seen today: no upsert runs)
+GRANT INSERT ON telemetrics.rollup_deltas TO regress_tm_writer;
+REVOKE SELECT ON telemetrics.machine_builds FROM regress_tm_writer;
+GRANT SELECT (build, machine_id, external, last_day) ON telemetrics.machine_builds
+	TO regress_tm_writer;
+SET ROLE regress_tm_writer;
+SELECT pg_temp.write(-1);
 RESET ROLE;
 SELECT count(*) AS writer_records FROM telemetrics.records WHERE machine_id = 'writer';
+DELETE FROM telemetrics.records WHERE machine_id = 'writer';
 DROP OWNED BY regress_tm_writer;
 DROP ROLE regress_tm_writer;
 
