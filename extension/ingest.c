@@ -707,9 +707,10 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
 /*
  * store_items
  *		Step 3 of the pipeline for items[0..n): store them (store_pending),
- *		then look up the duplicates' originals.  Errors propagate; the caller decides whether
- *		to run this in a subtransaction.  received_at is the reception time
- *		of all of them.  JSON results are copied into result_cxt.
+ *		then look up the duplicates' originals.  Errors propagate; the
+ *		caller decides whether to run this in a subtransaction.  received_at
+ *		is the reception time of all of them.  JSON results are copied into
+ *		result_cxt.
  */
 static void
 store_items(IngestItem **items, int n, TimestampTz received_at,
