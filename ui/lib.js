@@ -262,8 +262,10 @@ export function showPayload(record) {
 /**
  * followJob(out, job, label): show a background reclassification job's
  * progress (GET /api/reclassify/{id}, twice a second) until it is done or
- * failed; resolves to the finished job, or null on failure.  The job goes
- * on in the database whatever this page does.
+ * failed; resolves to the finished job, or null on failure.  Polling stops,
+ * resolving to null, once `out` has left the page (the user went to
+ * another view, or closed the dialog it is in).  The job goes on in the
+ * database whatever this page does.
  */
 export async function followJob(out, job, label) {
   const buttons = [...document.querySelectorAll('button.write')];
@@ -278,6 +280,7 @@ export async function followJob(out, job, label) {
       text.textContent = `${job.state}, ${Math.round(p * 100)} %, ${fmtInt(job.updated)} crashes changed group`;
       if (job.state === 'done' || job.state === 'failed') break;
       await new Promise((ok) => setTimeout(ok, 500));
+      if (!out.isConnected) return null;
       job = await api(`/api/reclassify/${job.id}`);
     }
     if (job.state === 'failed') {

@@ -332,6 +332,20 @@ describe('web UI', () => {
       assert.equal(await page.locator('[data-testid=apply]').isDisabled(), true, 'the write buttons wait for the job');
       assert.equal((await getJson(`api/reclassify/${job.id}`)).state, 'queued', 'still waiting for the lock');
 
+      // another view: the page stops polling the job; back again: it follows it again
+      let polls = 0;
+      page.on('request', (r) => { if (new URL(r.url()).pathname === `/api/reclassify/${job.id}`) polls++; });
+      await page.waitForRequest((r) => new URL(r.url()).pathname === `/api/reclassify/${job.id}`);
+      await page.locator('#tabs a', { hasText: 'Records' }).click();
+      await page.locator('#tabs a[aria-current=page]', { hasText: 'Records' }).waitFor();
+      await page.waitForTimeout(700);	// a poll sent just before leaving may still be answered
+      const left = polls;
+      await page.waitForTimeout(1500);
+      assert.equal(polls, left, 'no polling after leaving Guilty management');
+      await page.locator('#tabs a', { hasText: 'Guilty management' }).click();
+      await progress.waitFor();
+      await page.waitForRequest((r) => new URL(r.url()).pathname === `/api/reclassify/${job.id}`);
+
       holder.stdin.end('COMMIT;\n');
       const done = page.locator('[data-testid=status] [data-testid=reclassified]');
       await done.waitFor({ timeout: 60000 });
