@@ -88,6 +88,15 @@ static const char *const valid_arches[] = {
 #define HOST_TYPE_CHARS_BELOW	250
 #define PRINTABLE_CHARS_BELOW	200
 #define POSTGRES_INT_MAX		INT64_C(2147483647)
+
+/*
+ * Not the reference's: classification, build and system name have no
+ * length limit there, but here they are keys of indexes and rollups
+ * (rollup_records' primary key holds all three), and a btree entry cannot
+ * exceed about 2.7 kB.  Capping each at 250 bytes keeps every such key
+ * storable, so that a record that passes validation is always stored.
+ */
+#define KEY_FIELD_MAX_BYTES		250
 #define POSTGRES_INT_MIN		(-INT64_C(2147483648))
 
 static const char not_available[] = "N/A";
@@ -519,6 +528,9 @@ tm_validate(const TmInput *in, const TmLimits *limits, TmRecord *out,
 				slashes++;
 		if (slashes != 2)
 			return reject(err, "22023", "Classification value is invalid");
+		if (c.len > KEY_FIELD_MAX_BYTES)
+			return reject(err, "22001", "Classification value is too long (over %d bytes)",
+						  KEY_FIELD_MAX_BYTES);
 		out->classification = c;
 	}
 
@@ -584,9 +596,12 @@ tm_validate(const TmInput *in, const TmLimits *limits, TmRecord *out,
 		out->event_id.len = 3;
 	}
 
-	/* 13. System-Name: not validated; quotes removed */
+	/* 13. System-Name: quotes removed; only its length is checked */
 	if (f[TM_SYSTEM_NAME].ptr != NULL)
 		out->system_name = strip_quotes(f[TM_SYSTEM_NAME], &scratch);
+	if (out->system_name.len > KEY_FIELD_MAX_BYTES)
+		return reject(err, "22001", "System name is too long (over %d bytes)",
+					  KEY_FIELD_MAX_BYTES);
 
 	/* 14. Build: quotes removed; digits only for clear-linux-os */
 	out->build = strip_quotes(f[TM_BUILD], &scratch);
@@ -597,6 +612,9 @@ tm_validate(const TmInput *in, const TmLimits *limits, TmRecord *out,
 	}
 	else if (!build_chars(out->build))
 		return reject(err, "22023", "Build version has invalid characters");
+	if (out->build.len > KEY_FIELD_MAX_BYTES)
+		return reject(err, "22001", "Build version is too long (over %d bytes)",
+					  KEY_FIELD_MAX_BYTES);
 
 	/* 15. Payload-Format-Version (absent only in version 1) */
 	if (f[TM_PAYLOAD_FORMAT_VERSION].ptr != NULL)

@@ -793,6 +793,14 @@ store_in_subxact(IngestItem **items, int n, TimestampTz received_at,
 	return edata;
 }
 
+/* Reject an item for the error that storing it raised. */
+static void
+store_rejected(IngestItem *item, ErrorData *edata)
+{
+	item_reject(item, unpack_sql_state(edata->sqlerrcode),
+				edata->message ? edata->message : "record could not be stored");
+}
+
 /*
  * ingest_items
  *		The whole pipeline over items[0..n).  Must be called inside
@@ -828,22 +836,31 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 		tm_ensure_partition(received_at);
 
 		/*
-		 * A single record needs no subtransaction: validation has already
-		 * caught everything that is the record's fault, so an error here is
-		 * not a rejection, and it simply propagates.
+		 * A call of one record needs no subtransaction: validation catches
+		 * everything that is the record's fault (its limits keep every key
+		 * storable), so an error here is not a rejection, and it simply
+		 * propagates; there are no other records for it to take down.  In a
+		 * batch, the records are stored in a subtransaction, so that one
+		 * that fails to store anyway (a constraint or trigger added by an
+		 * admin, say) is rejected alone.
 		 */
-		if (nvalid == 1)
+		if (n == 1)
 			store_items(valid, 1, received_at, result_cxt);
-		else if (store_in_subxact(valid, nvalid, received_at, result_cxt) != NULL)
+		else
 		{
-			/* some record broke the batch: one at a time, to find it */
-			for (i = 0; i < nvalid; i++)
-			{
-				ErrorData  *edata = store_in_subxact(&valid[i], 1, received_at, result_cxt);
+			ErrorData  *edata = store_in_subxact(valid, nvalid, received_at, result_cxt);
 
-				if (edata != NULL)
-					item_reject(valid[i], unpack_sql_state(edata->sqlerrcode),
-								edata->message ? edata->message : "record could not be stored");
+			if (edata != NULL && nvalid == 1)
+				store_rejected(valid[0], edata);
+			else if (edata != NULL)
+			{
+				/* some record broke the batch: one at a time, to find it */
+				for (i = 0; i < nvalid; i++)
+				{
+					edata = store_in_subxact(&valid[i], 1, received_at, result_cxt);
+					if (edata != NULL)
+						store_rejected(valid[i], edata);
+				}
 			}
 		}
 	}

@@ -56,3 +56,35 @@ SELECT outcome, count(*) FROM telemetrics_api.ingest_batch(
 GROUP BY outcome ORDER BY outcome;
 SELECT count(*) AS bulk_rows, count(DISTINCT id) AS distinct_ids
 FROM telemetrics.records WHERE machine_id LIKE 'bulk-%';
+
+-- A record that passes validation but fails to store (here: a CHECK
+-- constraint an admin added) is rejected alone with its own error, also
+-- when it is the only valid record of its batch; the other records keep
+-- their outcomes and the rejections are quarantined.
+ALTER TABLE telemetrics.records ADD CONSTRAINT local_no_build_666 CHECK (build <> '666');
+\set VERBOSITY sqlstate
+SELECT ord, outcome, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('store-fail-1', '{"build": "666"}'),
+		  pg_temp.rec('store-fail-2', '{"severity": "9"}')],
+	ARRAY['a', 'b']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f'])
+ORDER BY ord;
+SELECT ord, outcome, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('store-fail-3', '{"build": "666"}'),
+		  pg_temp.rec('store-fail-4'),
+		  pg_temp.rec('store-fail-5', '{"severity": "9"}')],
+	ARRAY['a', 'b', 'c']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f'])
+ORDER BY ord;
+SELECT machine_id FROM telemetrics.records WHERE machine_id LIKE 'store-fail-%' ORDER BY 1;
+SELECT machine_id, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
+FROM telemetrics.quarantine WHERE machine_id LIKE 'store-fail-%' ORDER BY machine_id;
+-- a call of one record raises the error instead
+SELECT outcome FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('store-fail-6', '{"build": "666"}')],
+	ARRAY['a']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']);
+\set VERBOSITY terse
+SELECT count(*) AS store_fail_6 FROM telemetrics.records WHERE machine_id = 'store-fail-6';
+ALTER TABLE telemetrics.records DROP CONSTRAINT local_no_build_666;

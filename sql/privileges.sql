@@ -20,7 +20,7 @@ SELECT count(*) FROM telemetrics_api.ingest_batch(ARRAY['{}'::jsonb], ARRAY['x':
 SELECT jsonb_array_length(telemetrics_api.query_records(p_machine_id => 'privileges')->'records') AS found;
 SELECT telemetrics_api.version();
 -- rejections still raise, and are still quarantined
-SELECT telemetrics_api.ingest('{}', 'x'::text, 'wrong');
+SELECT telemetrics_api.ingest('{}', 'x'::text, 'wrong-tid-of-privileges');
 
 -- but no direct access to anything else
 SELECT count(*) FROM telemetrics.records;
@@ -42,6 +42,9 @@ SELECT * FROM telemetrics_api.ingest('{}', 'x'::text, 'x');
 RESET ROLE;
 
 SELECT count(*) AS gateway_record FROM telemetrics.records WHERE machine_id = 'privileges';
+-- the rejection raised by the gateway role was quarantined
+SELECT sqlstate, message, fields, payload_excerpt, repeat_count FROM telemetrics.quarantine
+WHERE tid = 'wrong-tid-of-privileges';
 
 -- a role granted INSERT on the records alone: the rollup trigger runs
 -- with its privileges, so it may not read the population sets or append

@@ -61,7 +61,11 @@ SELECT pg_temp.ids(telemetrics_api.query_records(p_severity => '1', p_build => '
 
 -- limit: a number from 1 to 1000 (the reference compared strings)
 SELECT pg_temp.ids(telemetrics_api.query_records(p_limit => '2')) AS limit_2;
-SELECT jsonb_array_length(telemetrics_api.query_records(p_limit => '50')->'records') <= 50 AS limit_50;
+SELECT pg_temp.ids(telemetrics_api.query_records(p_limit => '1')) AS limit_1;
+SELECT jsonb_array_length(telemetrics_api.query_records(p_limit => '1')->'records') AS limit_1_rows;
+SELECT jsonb_array_length(telemetrics_api.query_records(p_limit => '50')->'records')
+	= least(50, jsonb_array_length(telemetrics_api.query_records(p_limit => '1000')->'records')) AS limit_50,
+	jsonb_array_length(telemetrics_api.query_records(p_limit => '1000')->'records') > 50 AS more_than_50;
 SELECT jsonb_array_length(telemetrics_api.query_records(p_limit => '1000')->'records') > 0 AS limit_1000;
 SELECT jsonb_array_length(telemetrics_api.query_records(p_limit => '0999')->'records') > 0 AS limit_0999;
 

@@ -54,6 +54,11 @@ INSERT INTO cases (label, fields) VALUES
 	('classification a/b/c/d', '{"classification": "a/b/c/d"}'),
 	('classification //', '{"classification": "//"}'),
 	('classification no slash', '{"classification": "abc"}'),
+	-- not the reference's: at most 250 bytes (a key of indexes and rollups)
+	('classification 250 bytes', jsonb_build_object('classification', 'a/b/' || repeat('c', 246))),
+	('classification 251 bytes', jsonb_build_object('classification', 'a/b/' || repeat('c', 247))),
+	('classification 251 bytes, 2 slashes', jsonb_build_object('classification', 'a/' || repeat('c', 249))),
+	('classification 126 two-byte chars', jsonb_build_object('classification', 'a/b/' || repeat('é', 124))),
 	-- machine id: at most 32 characters
 	('machine_id 32 chars', jsonb_build_object('machine_id', repeat('m', 32))),
 	('machine_id 33 chars', jsonb_build_object('machine_id', repeat('m', 33))),
@@ -97,6 +102,8 @@ INSERT INTO cases (label, fields) VALUES
 	('board_name with tab', jsonb_build_object('board_name', E'a\tb')),
 	('board_name non-ASCII', '{"board_name": "carte mère"}'),
 	('board_name control char', '{"board_name": "a\u0001b"}'),
+	('cpu_model non-ASCII', '{"cpu_model": "Intel® Core™"}'),
+	('bios_version non-ASCII', '{"bios_version": "version é"}'),
 	('cpu_model 199 chars', jsonb_build_object('cpu_model', repeat('c', 199))),
 	('cpu_model 200 chars', jsonb_build_object('cpu_model', repeat('c', 200))),
 	('bios_version 199 chars', jsonb_build_object('bios_version', repeat('v', 199))),
@@ -115,6 +122,20 @@ INSERT INTO cases (label, fields) VALUES
 	('debian build with space', '{"build": "12 4"}'),
 	('debian build empty', '{"build": ""}'),
 	('debian build only quotes', '{"build": "\"\""}'),
+	-- the reference's ^[0-9]+$ let a final newline through (Python's $)
+	('clear-linux-os build 31960 and a newline', '{"system_name": "clear-linux-os", "build": "31960\n"}'),
+	-- not the reference's: at most 250 bytes, after the quotes are removed
+	('debian build 250 chars', jsonb_build_object('build', repeat('1', 250))),
+	('debian build 250 chars quoted', jsonb_build_object('build', '"' || repeat('1', 250) || '"')),
+	('debian build 251 chars', jsonb_build_object('build', repeat('1', 251))),
+	('debian build 251 chars, a space', jsonb_build_object('build', repeat('1', 250) || ' ')),
+	('clear-linux-os build 251 digits', jsonb_build_object('system_name', 'clear-linux-os', 'build', repeat('1', 251))),
+	-- system name: not validated by the reference; here at most 250 bytes
+	('system_name 250 bytes', jsonb_build_object('system_name', repeat('s', 250))),
+	('system_name 250 bytes quoted', jsonb_build_object('system_name', '''' || repeat('s', 250) || '''')),
+	('system_name 251 bytes', jsonb_build_object('system_name', repeat('s', 251))),
+	('system_name 126 two-byte chars', jsonb_build_object('system_name', repeat('é', 126))),
+	('system_name 251 bytes and a bad build', jsonb_build_object('system_name', repeat('s', 251), 'build', '1 2')),
 	-- payload format version: below 2147483647
 	('payload_format_version 2147483646', '{"payload_format_version": "2147483646"}'),
 	('payload_format_version 2147483647', '{"payload_format_version": "2147483647"}'),
@@ -133,6 +154,16 @@ SELECT count(*) AS records_before FROM telemetrics.records \gset
 CREATE TEMP TABLE results AS
 	SELECT n, label, pg_temp.try(pg_temp.rec(fields)) AS result FROM cases;
 SELECT n, label, result FROM results ORDER BY n;
+
+-- classification, build and system name at their limits together (as
+-- many bytes as can be, multi-byte characters included): stored, and the
+-- rollups, whose keys hold all three, take the record
+SELECT pg_temp.try(pg_temp.rec(jsonb_build_object(
+	'classification', 'a/b/' || repeat('é', 123), 'build', repeat('1', 250),
+	'system_name', repeat('ß', 125), 'host_type', repeat('€', 249)))) AS all_at_limits;
+SELECT telemetrics.compact_rollups() > 0 AS compacted;
+SELECT count(*) AS rollup_rows_at_limits FROM telemetrics.rollup_records
+WHERE build = repeat('1', 250) AND system_name = repeat('ß', 125);
 
 -- the telemetry id is checked first, for every version
 SELECT telemetrics_api.ingest(pg_temp.rec('{"severity": "9"}'), 'x'::text, 'not-our-tid');

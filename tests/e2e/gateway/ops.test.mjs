@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import {
   EXT_VERSION, TID, buildRequest, conninfo, env, fields, freePort, hex32, metric, metricsText,
-  postV2, postV3, raw, request, runGateway, sleep, startGateway, stopClean, storedRecords, until,
+  postV2, postV3, psqlJson, raw, request, runGateway, sleep, startGateway, stopClean, storedRecords, until,
 } from './lib.mjs';
 
 describe('healthz and metrics', () => {
@@ -285,6 +285,30 @@ describe('flags and environment', () => {
       assert.equal((await first).status, 201);
       const m = await metricsText(gw.port);
       assert.equal(metric(m, 'telemetrics_gateway_queue_timeouts_total'), 1);
+    } finally { await lockerDone; await stopClean(gw); }
+  });
+  test('--statement-timeout: a statement that runs out of time is a 504 with a JSON body; nothing is stored until it is re-sent', async () => {
+    const gw = await startGateway(['--statement-timeout', '300']);
+    const psqlBin = path.join(env.TM_PGBIN, 'psql');
+    const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
+      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys, telemetrics.records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;'],
+    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
+    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    const f = fields();
+    try {
+      assert.ok(await until(async () => psqlJson("SELECT count(*) FROM pg_locks WHERE relation = 'telemetrics.records'::regclass AND mode = 'AccessExclusiveLock' AND granted") === 1), 'the lock is held');
+      for (const r of [await postV2(gw.port, f), await postV3(gw.port, f), await request(gw.port, 'GET', '/api/records?classification=org.clearlinux/hello/world')]) {
+        assert.equal(r.status, 504, r.text);
+        assert.equal(r.json.code, '57014');
+        assert.equal(r.json.message, 'canceling statement due to statement timeout');
+      }
+      await lockerDone;
+      assert.equal((await storedRecords(f.machine_id)).length, 0, 'nothing stored');
+      assert.equal((await postV2(gw.port, f)).status, 201, 're-sent');
+      assert.equal((await storedRecords(f.machine_id)).length, 1);
+      const m = await metricsText(gw.port);
+      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v2/collector",method="POST",status="504"}'), 1);
+      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v3/collector",method="POST",status="504"}'), 1);
     } finally { await lockerDone; await stopClean(gw); }
   });
 });
