@@ -156,6 +156,25 @@ job_set_error(struct gw_job *job, enum gw_error e, const char *message,
 		job->body_len = 0;
 }
 
+/*
+ * Count a failed statement as a database error, unless its SQLSTATE maps to
+ * a 4xx: a bad query parameter or an unknown id is the client's mistake,
+ * not the database's.
+ */
+static void
+count_statement_error(const PGresult *res)
+{
+	char		sqlstate[6];
+	const char *message;
+	const char *detail;
+	const char *hint;
+	bool		log_it;
+
+	db_error_fields(res, sqlstate, &message, &detail, &hint);
+	if (err_http_status(sqlstate[0] ? sqlstate : NULL, &log_it) >= 500)
+		metrics_db_error(GW_DBERR_QUERY);
+}
+
 /* The job's result: a database error result. */
 static void
 job_set_db_error(struct gw_job *job, const PGresult *res)
@@ -419,7 +438,7 @@ run_ingest(struct worker *w, struct gw_job **jobs, int n)
 		}
 
 		db_error_fields(res, sqlstate, &message, &detail, &hint);
-		metrics_db_error(GW_DBERR_QUERY);
+		count_statement_error(res);
 		if ((strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) && attempt < 3)
 		{
 			gw_log(GW_LOG_INFO, "worker %d: batch of %d records hit %s (%s); running it again",
@@ -487,7 +506,7 @@ run_statement(struct worker *w, struct gw_job *job)
 		}
 		else
 		{
-			metrics_db_error(GW_DBERR_QUERY);
+			count_statement_error(res);
 			job_set_db_error(job, res);
 		}
 		PQclear(res);
@@ -610,7 +629,7 @@ run_stream(struct worker *w, struct gw_job *job)
 					   (unsigned long long) stream_bytes(s), sqlstate, message);
 				failed = true;
 			}
-			metrics_db_error(GW_DBERR_QUERY);
+			count_statement_error(res);
 		}
 		PQclear(res);
 	}

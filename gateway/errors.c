@@ -34,7 +34,7 @@ const struct gw_sqlstate_map err_sqlstate_table[] = {
 	{"42501", 403, "insufficient privilege"},
 	{"P0002", 404, "no_data_found (API convention for \"not found\")"},
 	/* timeouts, retryable conflicts, an unavailable server */
-	{"57014", 504, "statement timeout (query_canceled)"},
+	{"57014", 503, "statement timeout (query_canceled): overloaded or blocked, retry"},
 	{"40001", 503, "serialization failure (retry)"},
 	{"40P01", 503, "deadlock detected (retry)"},
 	{"57P", 503, "server shutting down or restarting"},

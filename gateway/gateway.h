@@ -34,6 +34,7 @@ struct gw_config
 	size_t		max_body;		/* largest request body, bytes */
 	const char *ui_dir;			/* UI files; NULL = no UI */
 	int			connection_timeout; /* idle seconds before a connection is closed */
+	int			request_timeout;	/* seconds to send a whole request; 0 = none */
 	int			max_connections;	/* open HTTP connections */
 	int			max_connections_per_ip; /* 0 = unlimited */
 	size_t		connection_memory_limit;	/* MHD's per-connection pool: headers */

@@ -38,6 +38,7 @@
 #include "auth.h"
 #include "batch.h"
 #include "buf.h"
+#include "deadline.h"
 #include "errors.h"
 #include "fields.h"
 #include "gateway.h"
@@ -914,6 +915,7 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			break;
 	}
 
+	deadline_received(conn);	/* the whole request is in */
 	if (req->too_large)
 	{
 		snprintf(message, sizeof(message), "request body exceeds the limit of %zu bytes",
@@ -951,6 +953,7 @@ http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	uint64_t	duration;
 	int			level;
 
+	deadline_answered(conn);	/* the next request's clock starts */
 	if (req == NULL)
 		return;
 	*req_cls = NULL;
@@ -995,6 +998,10 @@ http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 					   enum MHD_ConnectionNotificationCode toe)
 {
 	metrics_http_connections_add(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		deadline_open(conn, socket_context);
+	else
+		deadline_close(socket_context);
 }
 
 void

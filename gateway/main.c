@@ -42,6 +42,7 @@
 
 #include "auth.h"
 #include "batch.h"
+#include "deadline.h"
 #include "db.h"
 #include "gateway.h"
 #include "http.h"
@@ -60,6 +61,7 @@ struct gw_config gw_config = {
 	.max_body = 1024 * 1024,
 	.ui_dir = NULL,
 	.connection_timeout = 30,
+	.request_timeout = 60,
 	.max_connections = 256,
 	.max_connections_per_ip = 0,
 	.connection_memory_limit = 32 * 1024,
@@ -110,6 +112,8 @@ static const struct option_def options[] = {
 	"directory of the web UI's files (default: no UI)"},
 	{"connection-timeout", "SECONDS", OPT_INT, &gw_config.connection_timeout, 1, 3600,
 	"close a connection idle this long (default 30)"},
+	{"request-timeout", "SECONDS", OPT_INT, &gw_config.request_timeout, 0, 3600,
+	"close a connection that takes longer to send a whole request (slowloris); 0 = none (default 60)"},
 	{"max-connections", "N", OPT_INT, &gw_config.max_connections, 1, 100000,
 	"most open HTTP connections (default 256)"},
 	{"max-connections-per-ip", "N", OPT_INT, &gw_config.max_connections_per_ip, 0, 100000,
@@ -595,6 +599,7 @@ main(int argc, char **argv)
 		else if (sig == SIGHUP)
 			gw_log(GW_LOG_INFO, "SIGHUP ignored (no --auth-file to reload)");
 		batch_expire();
+		deadline_sweep(gw_now_ns());
 	}
 
 	/*

@@ -12,6 +12,7 @@
  *	telemetrics_gateway_db_errors_total{kind}, ..._db_connects_total,
  *	..._db_reconnects_total, ..._db_connections
  *	telemetrics_gateway_queue_depth, ..._queue_timeouts_total
+ *	telemetrics_gateway_request_timeouts_total
  *	telemetrics_gateway_batch_size (histogram), ..._batch_duration_seconds
  *	telemetrics_gateway_build_info{version,extension_version}
  *	telemetrics_gateway_start_time_seconds
@@ -42,7 +43,7 @@ typedef atomic_uint_fast64_t counter_t;
  * is a request that ended without a response (the client went away).
  */
 static const unsigned statuses[] = {
-	0, 200, 201, 204, 304, 400, 403, 404, 405, 409, 413, 415, 500, 503, 504
+	0, 200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 431, 500, 503, 504
 };
 #define NSTATUS		(sizeof(statuses) / sizeof(statuses[0]) + 1)
 
@@ -89,6 +90,7 @@ static atomic_long http_connections;
 static atomic_long inflight;
 static atomic_long queue_depth;
 static counter_t queue_timeouts;
+static counter_t request_timeouts;
 
 static counter_t batch_bucket[NBATCH];
 static counter_t batch_count;
@@ -241,6 +243,12 @@ metrics_queue_timeout(void)
 }
 
 void
+metrics_request_timeouts(unsigned n)
+{
+	ADD(request_timeouts, n);
+}
+
+void
 metrics_batch(size_t n, uint64_t duration_ns)
 {
 	size_t		i;
@@ -354,7 +362,7 @@ metrics_render(size_t *len)
 		buf_printf(&b, "telemetrics_gateway_rejections_total{sqlstate=\"other\"} %llu\n",
 				   GET(rejections_other));
 
-	buf_printf(&b, "# HELP telemetrics_gateway_db_errors_total Database errors: failed connection attempts, lost connections, failed statements.\n"
+	buf_printf(&b, "# HELP telemetrics_gateway_db_errors_total Database errors: failed connection attempts, lost connections, failed statements (not those answered 4xx).\n"
 			   "# TYPE telemetrics_gateway_db_errors_total counter\n");
 	for (i = 0; i < 3; i++)
 		buf_printf(&b, "telemetrics_gateway_db_errors_total{kind=\"%s\"} %llu\n",
@@ -375,6 +383,9 @@ metrics_render(size_t *len)
 	buf_printf(&b, "# HELP telemetrics_gateway_queue_timeouts_total Requests answered 503 because no database worker took them in time.\n"
 			   "# TYPE telemetrics_gateway_queue_timeouts_total counter\n"
 			   "telemetrics_gateway_queue_timeouts_total %llu\n", GET(queue_timeouts));
+	buf_printf(&b, "# HELP telemetrics_gateway_request_timeouts_total Connections closed because a request took over --request-timeout to arrive.\n"
+			   "# TYPE telemetrics_gateway_request_timeouts_total counter\n"
+			   "telemetrics_gateway_request_timeouts_total %llu\n", GET(request_timeouts));
 
 	buf_printf(&b, "# HELP telemetrics_gateway_batch_size Records per ingest_batch call (one transaction).\n"
 			   "# TYPE telemetrics_gateway_batch_size histogram\n");

@@ -47,7 +47,7 @@ main(void)
 	expect("08001", 503);
 	expect("53300", 503);
 	expect("57P01", 503);
-	expect("57014", 504);
+	expect("57014", 503);
 	expect("23514", 400);
 	expect("23505", 409);
 	expect("23503", 409);

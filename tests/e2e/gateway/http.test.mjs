@@ -1,7 +1,7 @@
 // The HTTP side: routing (404, 405 with Allow), content types (415), body
 // limits (413 by Content-Length before reading, and while reading a
 // chunked body), the query API, the UI's allow-list, and the connection
-// limits (header size, connection count, idle timeout).
+// limits (header size, connection count, idle timeout, request deadline).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,34 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  TID, buildRequest, fields, postV2, postV3, raw, request, sleep, startGateway, stopClean, storedRecords,
+  TID, buildRequest, env, fields, metric, metricsText, postV2, postV3, raw, request, sleep, startGateway, stopClean,
+  storedRecords,
 } from './lib.mjs';
+import { spawn } from 'node:child_process';
+
+/*
+ * Open a connection, write first, then each of pieces every `every` ms until
+ * the gateway closes the connection; resolves to the ms it stayed open (null
+ * if still open after `max` ms) and what the gateway sent.
+ */
+function trickle(port, first, pieces, every, max = 12000) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let got = '';
+    let timer = null;
+    let done = false;
+    const finish = (v) => { if (!done) { done = true; clearInterval(timer); s.destroy(); resolve({ ms: v, got }); } };
+    const s = net.createConnection({ host: '127.0.0.1', port }, () => {
+      s.write(first);
+      let i = 0;
+      timer = setInterval(() => { if (i < pieces.length) s.write(pieces[i++]); }, every);
+    });
+    s.on('data', (d) => { got += d; });
+    s.on('close', () => finish(Date.now() - t0));
+    s.on('error', () => {});
+    setTimeout(() => finish(null), max);
+  });
+}
 
 function errorShape(r, status, code) {
   assert.equal(r.status, status, r.text);
@@ -269,6 +295,63 @@ describe('connection limits', () => {
       });
       assert.ok(closed !== null && closed >= 900 && closed < 5000, `closed after ${closed} ms`);
     } finally { await stopClean(gw); }
+  });
+
+  test('--request-timeout closes a connection that trickles its headers (slowloris)', async () => {
+    const gw = await startGateway(['--request-timeout', '2', '--connection-timeout', '30']);
+    try {
+      const r = await trickle(gw.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n',
+        Array.from({ length: 40 }, (_, i) => `X-Slow-${i}: ${i}\r\n`), 400);
+      assert.ok(r.ms !== null && r.ms >= 1900 && r.ms < 5000, `closed after ${r.ms} ms`);
+      assert.equal(r.got, '', 'no answer to a request that never arrived');
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_request_timeouts_total'), 1);
+      assert.equal((await request(gw.port, 'GET', '/healthz')).status, 200, 'the gateway carries on');
+    } finally { await stopClean(gw); }
+  });
+
+  test('--request-timeout closes a connection that trickles its body; nothing is stored', async () => {
+    const gw = await startGateway(['--request-timeout', '2', '--connection-timeout', '30']);
+    try {
+      const f = fields();
+      const head = buildRequest('POST', '/v2/collector',
+        [...Object.entries(f), ['X-Telemetry-TID', TID], ['Content-Type', 'application/text'], ['Content-Length', '40']]).toString('latin1');
+      const r = await trickle(gw.port, head, Array.from({ length: 40 }, () => 'x'), 300);
+      assert.ok(r.ms !== null && r.ms >= 1900 && r.ms < 5000, `closed after ${r.ms} ms`);
+      assert.equal(storedRecords(f.machine_id).length, 0);
+    } finally { await stopClean(gw); }
+  });
+
+  test('--request-timeout: idle time on a kept-alive connection within it, and a wait for the database, do not count', async () => {
+    const gw = await startGateway(['--request-timeout', '1']);
+    const locker = spawn(path.join(env.TM_PGBIN, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
+      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2.5); COMMIT;'],
+    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
+    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    try {
+      await sleep(300);
+      const f = fields();
+      const t0 = Date.now();
+      const r = await postV2(gw.port, f);
+      assert.equal(r.status, 201, r.text);
+      assert.ok(Date.now() - t0 > 1500, 'the record waited for the lock');
+      // three requests on one connection, 600 ms apart: each clock starts after the last answer
+      const answers = await new Promise((resolve, reject) => {
+        let got = '';
+        let sent = 0;
+        const s = net.createConnection({ host: '127.0.0.1', port: gw.port });
+        const send = () => { sent++; s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'); };
+        s.on('connect', send);
+        s.on('data', (d) => {
+          got += d;
+          const n = (got.match(/HTTP\/1\.1 200/g) || []).length;
+          if (n === 3) { s.destroy(); resolve(n); } else if (n === sent) setTimeout(send, 600);
+        });
+        s.on('error', reject);
+        s.on('close', () => resolve((got.match(/HTTP\/1\.1 200/g) || []).length));
+      });
+      assert.equal(answers, 3);
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_request_timeouts_total'), 0);
+    } finally { await lockerDone; await stopClean(gw); }
   });
 
   test('no more than --max-connections are served at once', async () => {

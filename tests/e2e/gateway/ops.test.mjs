@@ -287,7 +287,7 @@ describe('flags and environment', () => {
       assert.equal(metric(m, 'telemetrics_gateway_queue_timeouts_total'), 1);
     } finally { await lockerDone; await stopClean(gw); }
   });
-  test('--statement-timeout: a statement that runs out of time is a 504 with a JSON body; nothing is stored until it is re-sent', async () => {
+  test('--statement-timeout: a statement that runs out of time is a 503 with Retry-After and a JSON body; nothing is stored until it is re-sent; not the client\'s mistakes count as database errors', async () => {
     const gw = await startGateway(['--statement-timeout', '300']);
     const psqlBin = path.join(env.TM_PGBIN, 'psql');
     const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
@@ -298,7 +298,8 @@ describe('flags and environment', () => {
     try {
       assert.ok(await until(async () => psqlJson("SELECT count(*) FROM pg_locks WHERE relation = 'telemetrics.records'::regclass AND mode = 'AccessExclusiveLock' AND granted") === 1), 'the lock is held');
       for (const r of [await postV2(gw.port, f), await postV3(gw.port, f), await request(gw.port, 'GET', '/api/records?classification=org.clearlinux/hello/world')]) {
-        assert.equal(r.status, 504, r.text);
+        assert.equal(r.status, 503, r.text);
+        assert.equal(r.headers['retry-after'], '5');
         assert.equal(r.json.code, '57014');
         assert.equal(r.json.message, 'canceling statement due to statement timeout');
       }
@@ -307,8 +308,14 @@ describe('flags and environment', () => {
       assert.equal((await postV2(gw.port, f)).status, 201, 're-sent');
       assert.equal((await storedRecords(f.machine_id)).length, 1);
       const m = await metricsText(gw.port);
-      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v2/collector",method="POST",status="504"}'), 1);
-      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v3/collector",method="POST",status="504"}'), 1);
+      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v2/collector",method="POST",status="503"}'), 1);
+      assert.equal(metric(m, 'telemetrics_gateway_http_requests_total{route="/v3/collector",method="POST",status="503"}'), 1);
+      const dbErrors = metric(m, 'telemetrics_gateway_db_errors_total{kind="query"}');
+      assert.ok(dbErrors >= 3, `the timed-out statements are database errors (${dbErrors})`);
+      // a client's mistakes (404, 400) are not
+      assert.equal((await request(gw.port, 'GET', '/api/records/99999999')).status, 404);
+      assert.equal((await request(gw.port, 'GET', '/api/records?limit=abc')).status, 400);
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_db_errors_total{kind="query"}'), dbErrors);
     } finally { await lockerDone; await stopClean(gw); }
   });
 });
