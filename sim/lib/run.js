@@ -226,6 +226,25 @@ function progressLine(cfg, stats, src, t0) {
     `, ${rate.toFixed(0)} records/s${eta}`;
 }
 
+/*
+ * progressTicker(cfg, what, t0): a function of the records done so far that
+ * logs a progress line every cfg.progressInterval ms.  It is called from
+ * the loop itself, every 256 records, because a timer never fires while a
+ * loop writes synchronously (files, or a pipe that keeps up).
+ */
+function progressTicker(cfg, what, t0) {
+  let next = t0 + cfg.progressInterval;
+  return (n) => {
+    if (n % 256 !== 0) return;
+    const now = Date.now();
+    if (now < next) return;
+    next = now + cfg.progressInterval;
+    const rate = n / Math.max((now - t0) / 1000, 0.001);
+    const eta = cfg.records !== null ? `, ETA ${fmtDuration((cfg.records - n) / Math.max(rate, 1e-9))}` : '';
+    log(cfg, `${n}${cfg.records !== null ? `/${cfg.records}` : ''} ${what}, ${rate.toFixed(0)} records/s${eta}`);
+  };
+}
+
 async function runHttp(cfg, gen) {
   const manifest = cfg.manifest ? new Manifest(cfg.manifest) : null;
   const stats = new Stats();
@@ -336,12 +355,7 @@ async function runSql(cfg, gen) {
   });
   const t0 = Date.now();
   let statements = 0;
-  const timer = setInterval(() => {
-    const el = (Date.now() - t0) / 1000;
-    const rate = tally.n / Math.max(el, 0.001);
-    log(cfg, `${tally.n}/${cfg.records} records written, ${rate.toFixed(0)} records/s, ETA ${fmtDuration((cfg.records - tally.n) / Math.max(rate, 1e-9))}`);
-  }, cfg.progressInterval);
-  timer.unref();
+  const progress = progressTicker(cfg, 'records written', t0);
 
   const write = async (s) => {
     if (broken) return;
@@ -361,6 +375,7 @@ async function runSql(cfg, gen) {
     if (rec) {
       batch.push(rec);
       tally.add(rec);
+      progress(tally.n);
     }
     if (batch.length >= cfg.batch || (!rec && batch.length > 0)) {
       await write(wire.sqlBatch(batch, { outcomes: cfg.sqlOutcomes }));
@@ -370,7 +385,6 @@ async function runSql(cfg, gen) {
     if (!rec || broken) break;
   }
   await new Promise((resolve) => (broken ? resolve() : out.write('', resolve)));
-  clearInterval(timer);
   unhook();
   if (manifest) manifest.close();
   const el = (Date.now() - t0) / 1000;
@@ -389,10 +403,12 @@ async function runDump(cfg, gen) {
   const src = makeSource(cfg, gen, manifest);
   const tally = new Tally();
   const t0 = Date.now();
+  const progress = progressTicker(cfg, 'requests written', t0);
   for (;;) {
     const rec = src.take();
     if (!rec) break;
     tally.add(rec);
+    progress(tally.n);
     fs.writeFileSync(path.join(cfg.dump, `${String(rec.seq).padStart(8, '0')}.http`), wire.httpRequest(rec, cfg.target));
   }
   manifest.close();
@@ -406,11 +422,13 @@ async function runDry(cfg, gen) {
   const src = makeSource(cfg, gen, manifest);
   const tally = new Tally();
   const t0 = Date.now();
+  const progress = progressTicker(cfg, 'records generated', t0);
   let bytes = 0;
   for (;;) {
     const rec = src.take();
     if (!rec) break;
     tally.add(rec);
+    progress(tally.n);
     bytes += wire.httpRequest(rec, cfg.target).length;
   }
   if (manifest) manifest.close();

@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NOW, sim, mkTmp, rmTmp } from './lib.mjs';
+import { NOW, SIM, run, sim, mkTmp, rmTmp } from './lib.mjs';
 
 function readDir(dir) {
   const out = new Map();
@@ -105,4 +105,33 @@ describe('command line', () => {
       assert.match(r.stderr, /Try "telemetrics-sim --help"/);
     });
   }
+});
+
+describe('progress on long runs without HTTP', () => {
+  const args = ['--records', '30000', '--machines', '50', '--now', String(NOW), '--seed', 'progress',
+    '--progress-interval', '0.1'];
+
+  test('--dump writes a progress line as it goes', async () => {
+    const dir = mkTmp();
+    try {
+      const r = await sim(['--dump', dir, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /telemetrics-sim: \d+\/30000 requests written, \d+ records\/s, ETA \w+/);
+    } finally { rmTmp(dir); }
+  });
+
+  test('--sql into /dev/null writes a progress line as it goes', async () => {
+    const r = await run('/bin/sh', ['-c', `exec "${process.execPath}" "${SIM}" --sql ${args.join(' ')} >/dev/null`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /telemetrics-sim: \d+\/30000 records written, \d+ records\/s, ETA \w+/);
+  });
+
+  test('--dry-run writes a progress line as it goes; --quiet none', async () => {
+    let r = await sim(['--dry-run', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /telemetrics-sim: \d+\/30000 records generated, \d+ records\/s, ETA \w+/);
+    r = await sim(['--dry-run', '--quiet', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
 });
