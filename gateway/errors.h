@@ -36,6 +36,7 @@ enum gw_error
 	GW_ERR_PAYLOAD,				/* GW105 400: v3 payload missing or not a string */
 	GW_ERR_NUL_CHARACTER,		/* GW106 400: a field holds U+0000 */
 	GW_ERR_BAD_QUERY,			/* GW107 400: a query parameter is not UTF-8 */
+	GW_ERR_HEADERS_TOO_LARGE,	/* GW108 431: over --max-header-bytes */
 	GW_ERR_NOT_FOUND,			/* GW201 404 */
 	GW_ERR_METHOD,				/* GW202 405 */
 	GW_ERR_UNAUTHORIZED,		/* GW301 401: no or wrong credentials */

@@ -38,6 +38,7 @@ struct gw_config
 	int			max_connections;	/* open HTTP connections */
 	int			max_connections_per_ip; /* 0 = unlimited */
 	size_t		connection_memory_limit;	/* MHD's per-connection pool: headers */
+	size_t		max_header_bytes;	/* request line and headers, else a JSON 431 */
 	int			queue_timeout_ms;	/* wait for a database worker before 503 */
 	int			statement_timeout_ms;	/* PostgreSQL statement_timeout */
 	int			retry_after;	/* seconds, in every 503's Retry-After */

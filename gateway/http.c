@@ -726,6 +726,27 @@ access_ok(struct gw_request *req, const char *url, enum MHD_Result *ret)
 	return true;
 }
 
+/* MHD_get_connection_values callback: add up one header's bytes. */
+static enum MHD_Result
+add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t	   *n = cls;
+
+	*n += strlen(key) + (value ? strlen(value) : 0) + 4;	/* ": " and CRLF */
+	return MHD_YES;
+}
+
+/* The size of the request line and headers, about as the client sent them. */
+static size_t
+header_bytes(struct MHD_Connection *conn, const char *url)
+{
+	size_t		n = strlen(url) + 32;	/* method, version, query string: about */
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes, &n);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_bytes, &n);
+	return n;
+}
+
 /*
  * first_call
  *		The first call for a request (headers complete, no body yet):
@@ -758,6 +779,13 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	metrics_inflight_add(1);
 
 	found = route_lookup(url, method, &req->match);
+	if (header_bytes(conn, url) > gw_config.max_header_bytes)
+	{
+		snprintf(message, sizeof(message),
+				 "the request line and headers exceed the limit of %zu bytes",
+				 gw_config.max_header_bytes);
+		return reply_error(req, GW_ERR_HEADERS_TOO_LARGE, message, NULL, NULL);
+	}
 	if (!access_ok(req, url, &ret))
 		return ret;
 	if (!found)

@@ -274,7 +274,28 @@ describe('the UI\'s files', () => {
 });
 
 describe('connection limits', () => {
-  test('a header block over the connection memory limit is refused (431)', async () => {
+  test('a header block over --max-header-bytes is a JSON 431, logged and counted; nothing is stored', async () => {
+    const gw = await startGateway(['--max-header-bytes', '4k']);
+    try {
+      const want = { code: 'GW108', message: 'the request line and headers exceed the limit of 4096 bytes', details: null, hint: null };
+      let r = await request(gw.port, 'GET', '/healthz', [['X-Big', 'a'.repeat(5000)]]);
+      assert.equal(r.status, 431, r.text);
+      assert.deepEqual(r.json, want);
+      r = await request(gw.port, 'GET', '/api/records?machine_id=' + 'm'.repeat(5000));
+      assert.equal(r.status, 431, r.text);
+      const f = fields();
+      r = await postV2(gw.port, f, 'p\n', { extra: [['X-Padding', 'p'.repeat(5000)]] });
+      assert.equal(r.status, 431, r.text);
+      assert.deepEqual(r.json, want);
+      assert.equal(storedRecords(f.machine_id).length, 0);
+      assert.equal((await request(gw.port, 'GET', '/healthz', [['X-Fits', 'a'.repeat(3000)]])).status, 200);
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_http_requests_total{route="/healthz",method="GET",status="431"}'), 1);
+      await sleep(100);
+      assert.match(gw.logText(), /info: GET \/healthz 431 [0-9.]+ ms\n/);
+    } finally { await stopClean(gw); }
+  });
+
+  test('a header block beyond the connection memory is refused by libmicrohttpd itself (431)', async () => {
     const gw = await startGateway(['--connection-memory-limit', '16k']);
     try {
       const r = await request(gw.port, 'GET', '/healthz', [['X-Big', 'a'.repeat(20000)]]);
