@@ -16,6 +16,21 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TM_ROOT"
 
+# A set-up that fails (packages, build, cluster) still ends with the
+# summary line, as one failure.
+summary_done=0
+cluster=
+finish() {
+	local rc=$?
+	if [ -n "$cluster" ]; then tm_cluster_stop "$cluster"; fi
+	if [ "$summary_done" -eq 0 ]; then
+		echo "the set-up failed (exit $rc): no suite ran"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+}
+trap finish EXIT
+
 scripts/deps.sh
 scripts/build.sh
 
@@ -33,7 +48,7 @@ tm_cluster_init "$state/pg" "$port" "fsync = off" "synchronous_commit = off" "fu
 	"shared_preload_libraries = 'pg_cron'" "cron.database_name = 'telemetrics_test'" \
 	"cron.use_background_workers = on"
 tm_cluster_start "$state/pg"
-trap 'tm_cluster_stop "$state/pg"' EXIT
+cluster=$state/pg
 tm_create_db "$state/pg" telemetrics_test
 
 export TM_ROOT TM_TEST_STATE="$state" TM_PG_DIR="$state/pg" TM_PG_PORT="$port" TM_PGBIN="$PGBIN" \
@@ -71,4 +86,5 @@ done
 printf '\n=== summary\n'
 printf '%s\n' "${summary[@]}"
 echo "$total_pass passed, $total_fail failed"
+summary_done=1
 [ "$total_fail" -eq 0 ]

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  CORPUS_DIR, TID, fields, hex32, postV2, raw, request, startGateway, stopClean, storedRecords, titleCase,
+  CORPUS_DIR, ROOT, TID, fields, hex32, postV2, raw, request, startGateway, stopClean, storedRecords, titleCase,
 } from './lib.mjs';
 
 /** Split a captured request into its header fields and payload. */
@@ -34,7 +34,17 @@ function parseCapture(bytes) {
   return { method, target, headers, body, f, payload, v3: ct === 'application/json' };
 }
 
-const captures = fs.readdirSync(CORPUS_DIR).filter((n) => n.endsWith('.http')).sort();
+/*
+ * The repo's copy of the corpus, and the shared reference material it was
+ * copied from when that is next to the repo: a capture added there is
+ * replayed too, and the copies must not drift apart.
+ */
+const SHARED_DIR = [path.join(ROOT, '..', 'shared', 'corpus', 'requests')].find((d) => fs.existsSync(d)) ?? null;
+const listHttp = (d) => fs.readdirSync(d).filter((n) => n.endsWith('.http'));
+const dirOf = new Map();
+if (SHARED_DIR) for (const n of listHttp(SHARED_DIR)) dirOf.set(n, SHARED_DIR);
+for (const n of listHttp(CORPUS_DIR)) dirOf.set(n, CORPUS_DIR);
+const captures = [...dirOf.keys()].sort();
 
 describe('captured client requests', () => {
   let gw;
@@ -46,9 +56,17 @@ describe('captured client requests', () => {
     assert.ok(captures.some((n) => n.startsWith('v2-')) && captures.some((n) => n.startsWith('v3-')));
   });
 
+  test('the repo\'s copy is byte for byte the shared corpus next to it (when there is one)', (t) => {
+    if (!SHARED_DIR) { t.skip('no ../shared/corpus/requests next to the repo'); return; }
+    for (const n of listHttp(SHARED_DIR)) {
+      if (!fs.existsSync(path.join(CORPUS_DIR, n))) continue;	// a new capture: replayed from there
+      assert.ok(fs.readFileSync(path.join(SHARED_DIR, n)).equals(fs.readFileSync(path.join(CORPUS_DIR, n))), `${n} differs`);
+    }
+  });
+
   for (const name of captures) {
     test(`${name}: stored as sent, and a re-send is a duplicate`, async () => {
-      const bytes = fs.readFileSync(path.join(CORPUS_DIR, name));
+      const bytes = fs.readFileSync(path.join(dirOf.get(name), name));
       const c = parseCapture(bytes);
 
       const r = await raw(gw.port, bytes);
