@@ -31,6 +31,7 @@ struct conn_clock
 	struct conn_clock *next;
 	int			fd;
 	_Atomic uint64_t since_ns;	/* the clock's start; 0 = stopped */
+	atomic_bool idle;			/* no request line yet: the longer limit */
 	bool		shut;			/* the sweep shut it down already */
 };
 
@@ -48,6 +49,7 @@ deadline_open(struct MHD_Connection *conn, void **socket_context)
 	if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return;					/* untracked: only the idle timeout applies */
 	c->fd = info->connect_fd;
+	atomic_store(&c->idle, true);
 	atomic_store(&c->since_ns, gw_now_ns());
 	pthread_mutex_lock(&lock);
 	c->next = head;
@@ -88,6 +90,18 @@ clock_of(struct MHD_Connection *conn)
 }
 
 void
+deadline_request_line(struct MHD_Connection *conn)
+{
+	struct conn_clock *c = clock_of(conn);
+
+	if (c != NULL)
+	{
+		atomic_store(&c->idle, false);
+		atomic_store(&c->since_ns, gw_now_ns());
+	}
+}
+
+void
 deadline_received(struct MHD_Connection *conn)
 {
 	struct conn_clock *c = clock_of(conn);
@@ -102,13 +116,19 @@ deadline_answered(struct MHD_Connection *conn)
 	struct conn_clock *c = clock_of(conn);
 
 	if (c != NULL)
+	{
+		atomic_store(&c->idle, true);
 		atomic_store(&c->since_ns, gw_now_ns());
+	}
 }
 
 unsigned
 deadline_sweep(uint64_t now_ns)
 {
 	uint64_t	limit = (uint64_t) gw_config.request_timeout * UINT64_C(1000000000);
+	uint64_t	idle_limit = (uint64_t) (gw_config.connection_timeout > gw_config.request_timeout ?
+										 gw_config.connection_timeout : gw_config.request_timeout) *
+		UINT64_C(1000000000);
 	struct conn_clock *c;
 	unsigned	n = 0;
 
@@ -119,16 +139,17 @@ deadline_sweep(uint64_t now_ns)
 	{
 		uint64_t	since = atomic_load(&c->since_ns);
 
-		if (since == 0 || c->shut || now_ns <= since || now_ns - since <= limit)
+		if (since == 0 || c->shut || now_ns <= since ||
+			now_ns - since <= (atomic_load(&c->idle) ? idle_limit : limit))
 			continue;
 		c->shut = true;
+		metrics_request_timeouts(1);	/* before the client can see it */
 		shutdown(c->fd, SHUT_RDWR);
 		n++;
 	}
 	pthread_mutex_unlock(&lock);
 	if (n > 0)
 	{
-		metrics_request_timeouts(n);
 		gw_log(GW_LOG_WARN, "closed %u connection%s that took over %d s to send a request (--request-timeout)",
 			   n, n == 1 ? "" : "s", gw_config.request_timeout);
 	}

@@ -2,9 +2,13 @@
  *
  * deadline.h
  *		The request deadline: a connection has --request-timeout seconds to
- *		send a whole request (its request line, headers and body), counted
- *		from the moment it is ready for one: when it opens, and when the
- *		previous request on it has been answered.
+ *		send a whole request (its headers and body), counted from its
+ *		request line.  Before the request line, while the connection is
+ *		ready for a request (it has just opened, or its previous request has
+ *		been answered), the limit is the larger of --request-timeout and
+ *		--connection-timeout: an idle kept-alive connection is left to
+ *		libmicrohttpd's idle timeout, and a request line trickled in byte by
+ *		byte is still cut.
  *
  * libmicrohttpd's own timeout (--connection-timeout) only closes a
  * connection that sends nothing at all; one that trickles a header line or
@@ -29,10 +33,13 @@ extern void deadline_open(struct MHD_Connection *conn, void **socket_context);
 /* deadline_close: forget a connection (MHD_CONNECTION_NOTIFY_CLOSED). */
 extern void deadline_close(void **socket_context);
 
+/* deadline_request_line: a request line arrived on conn; its clock restarts. */
+extern void deadline_request_line(struct MHD_Connection *conn);
+
 /* deadline_received: the request on conn is complete; stop its clock. */
 extern void deadline_received(struct MHD_Connection *conn);
 
-/* deadline_answered: the request on conn is over; the next one's clock starts. */
+/* deadline_answered: the request on conn is over; it waits for the next one. */
 extern void deadline_answered(struct MHD_Connection *conn);
 
 /*

@@ -1032,6 +1032,13 @@ http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 		deadline_close(socket_context);
 }
 
+void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	deadline_request_line(conn);
+	return NULL;				/* http_handle's first call sees *req_cls == NULL */
+}
+
 void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {

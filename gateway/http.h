@@ -42,6 +42,9 @@ extern void http_connection_notify(void *cls, struct MHD_Connection *conn,
 								   void **socket_context,
 								   enum MHD_ConnectionNotificationCode toe);
 
+/* http_uri_log: a request line arrived (MHD_OPTION_URI_LOG_CALLBACK); returns NULL. */
+extern void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
+
 /* http_mhd_log: MHD's own messages, into our log (MHD_LogCallback). */
 extern void http_mhd_log(void *cls, const char *fmt, va_list ap);
 

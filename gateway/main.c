@@ -567,6 +567,7 @@ main(int argc, char **argv)
 							  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
 							  MHD_OPTION_NOTIFY_COMPLETED, http_request_done, NULL,
 							  MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL,
+							  MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL,
 							  MHD_OPTION_END);
 	if (daemon == NULL)
 	{
@@ -624,6 +625,7 @@ main(int argc, char **argv)
 		}
 		nanosleep(&tick, NULL);
 		batch_expire();
+		deadline_sweep(gw_now_ns());	/* a trickled request does not hold up the exit */
 	}
 	batch_stop_accepting();
 	if (!drained)

@@ -16,16 +16,18 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TM_ROOT"
 
-# A set-up that fails (packages, build, cluster) still ends with the
-# summary line, as one failure.
-summary_done=0
+# A run that does not finish (the set-up fails, or it is interrupted)
+# still ends with the summary line, counting that as one more failure.
+phase=set-up
+total_pass=0
+total_fail=0
 cluster=
 finish() {
 	local rc=$?
 	if [ -n "$cluster" ]; then tm_cluster_stop "$cluster"; fi
-	if [ "$summary_done" -eq 0 ]; then
-		echo "the set-up failed (exit $rc): no suite ran"
-		echo "0 passed, 1 failed"
+	if [ "$phase" != done ]; then
+		echo "the run stopped during the $phase (exit $rc)"
+		echo "$total_pass passed, $((total_fail + 1)) failed"
 		exit 1
 	fi
 }
@@ -47,16 +49,15 @@ port=$(tm_free_port)
 tm_cluster_init "$state/pg" "$port" "fsync = off" "synchronous_commit = off" "full_page_writes = off" \
 	"shared_preload_libraries = 'pg_cron'" "cron.database_name = 'telemetrics_test'" \
 	"cron.use_background_workers = on"
+cluster=$state/pg	# stopped on exit, also if it fails to start in time
 tm_cluster_start "$state/pg"
-cluster=$state/pg
 tm_create_db "$state/pg" telemetrics_test
 
 export TM_ROOT TM_TEST_STATE="$state" TM_PG_DIR="$state/pg" TM_PG_PORT="$port" TM_PGBIN="$PGBIN" \
 	PGPASSFILE="$state/pg/pgpass" TM_DB=telemetrics_test
 
-total_pass=0
-total_fail=0
 summary=()
+phase=suites
 for suite in tests/suites/*.sh; do
 	name=$(basename "$suite" .sh)
 	if [ $# -gt 0 ]; then
@@ -86,5 +87,5 @@ done
 printf '\n=== summary\n'
 printf '%s\n' "${summary[@]}"
 echo "$total_pass passed, $total_fail failed"
-summary_done=1
+phase=done
 [ "$total_fail" -eq 0 ]

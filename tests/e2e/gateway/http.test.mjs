@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  TID, buildRequest, env, fields, metric, metricsText, postV2, postV3, raw, request, sleep, startGateway, stopClean,
-  storedRecords,
+  TID, buildRequest, env, fields, metric, metricsText, postV2, postV3, psqlJson, raw, request, sleep, startGateway,
+  stopClean, storedRecords, until,
 } from './lib.mjs';
 import { spawn } from 'node:child_process';
 
@@ -335,43 +335,55 @@ describe('connection limits', () => {
     try {
       const f = fields();
       const head = buildRequest('POST', '/v2/collector',
-        [...Object.entries(f), ['X-Telemetry-TID', TID], ['Content-Type', 'application/text'], ['Content-Length', '40']]).toString('latin1');
+        [...Object.entries(f), ['X-Telemetry-TID', TID], ['Content-Type', 'application/text'], ['Content-Length', '40']],
+        null, { contentLength: false }).toString('latin1');
+      assert.equal((head.match(/content-length/gi) || []).length, 1);
       const r = await trickle(gw.port, head, Array.from({ length: 40 }, () => 'x'), 300);
       assert.ok(r.ms !== null && r.ms >= 1900 && r.ms < 5000, `closed after ${r.ms} ms`);
+      assert.equal(r.got, '', 'no answer to a request that never arrived whole');
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_request_timeouts_total'), 1);
       assert.equal(storedRecords(f.machine_id).length, 0);
     } finally { await stopClean(gw); }
   });
 
-  test('--request-timeout: idle time on a kept-alive connection within it, and a wait for the database, do not count', async () => {
-    const gw = await startGateway(['--request-timeout', '1']);
+  test('--request-timeout: neither a wait for the database nor an idle kept-alive connection counts; a trickled second request does', async () => {
+    const gw = await startGateway(['--request-timeout', '2', '--connection-timeout', '30']);
     const locker = spawn(path.join(env.TM_PGBIN, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2.5); COMMIT;'],
+      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(3.5); COMMIT;'],
     { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
     const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
     try {
-      await sleep(300);
-      const f = fields();
+      assert.ok(await until(() => psqlJson("SELECT count(*) FROM pg_locks WHERE relation = 'telemetrics.record_keys'::regclass AND mode = 'ExclusiveLock' AND granted") === 1),
+        'the lock is held');
       const t0 = Date.now();
-      const r = await postV2(gw.port, f);
+      const r = await postV2(gw.port, fields());
       assert.equal(r.status, 201, r.text);
-      assert.ok(Date.now() - t0 > 1500, 'the record waited for the lock');
-      // three requests on one connection, 600 ms apart: each clock starts after the last answer
-      const answers = await new Promise((resolve, reject) => {
-        let got = '';
-        let sent = 0;
-        const s = net.createConnection({ host: '127.0.0.1', port: gw.port });
-        const send = () => { sent++; s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'); };
-        s.on('connect', send);
-        s.on('data', (d) => {
-          got += d;
-          const n = (got.match(/HTTP\/1\.1 200/g) || []).length;
-          if (n === 3) { s.destroy(); resolve(n); } else if (n === sent) setTimeout(send, 600);
-        });
-        s.on('error', reject);
-        s.on('close', () => resolve((got.match(/HTTP\/1\.1 200/g) || []).length));
-      });
-      assert.equal(answers, 3);
-      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_request_timeouts_total'), 0);
+      assert.ok(Date.now() - t0 > 2000, `the record waited for the lock past the deadline (${Date.now() - t0} ms)`);
+
+      // one connection: a request, 3 s idle (past --request-timeout), a request, then one trickled
+      const s = net.createConnection({ host: '127.0.0.1', port: gw.port });
+      let got = '';
+      let closedAt = null;
+      s.on('data', (d) => { got += d; });
+      s.on('close', () => { closedAt = Date.now(); });
+      s.on('error', () => {});
+      const answers = () => (got.match(/HTTP\/1\.1 200/g) || []).length;
+      await new Promise((resolve) => s.on('connect', resolve));
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(await until(() => answers() === 1, 5000), 'first answer');
+      await sleep(3000);
+      assert.equal(closedAt, null, 'an idle kept-alive connection is left to --connection-timeout');
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.ok(await until(() => answers() === 2, 5000), 'second answer after 3 s idle');
+      const t1 = Date.now();
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      const drip = setInterval(() => { if (closedAt === null) s.write('X-Slow: 1\r\n'); }, 400);
+      await until(() => closedAt !== null, 10000);
+      clearInterval(drip);
+      s.destroy();
+      assert.ok(closedAt !== null && closedAt - t1 >= 1900 && closedAt - t1 < 5000, `closed ${closedAt - t1} ms after the third request line`);
+      assert.equal(answers(), 2, 'no answer to the trickled request');
+      assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_request_timeouts_total'), 1);
     } finally { await lockerDone; await stopClean(gw); }
   });
 
