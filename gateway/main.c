@@ -114,7 +114,7 @@ static const struct option_def options[] = {
 	{"connection-timeout", "SECONDS", OPT_INT, &gw_config.connection_timeout, 1, 3600,
 	"close a connection idle this long (default 30)"},
 	{"request-timeout", "SECONDS", OPT_INT, &gw_config.request_timeout, 0, 3600,
-	"close a connection that takes longer to send a whole request (slowloris); 0 = none (default 60)"},
+	"close a connection whose request takes longer from its request line to the end of its body (slowloris); 0 = none (default 60)"},
 	{"max-connections", "N", OPT_INT, &gw_config.max_connections, 1, 100000,
 	"most open HTTP connections (default 256)"},
 	{"max-connections-per-ip", "N", OPT_INT, &gw_config.max_connections_per_ip, 0, 100000,
