@@ -88,6 +88,7 @@ static const char *const valid_arches[] = {
 #define HOST_TYPE_CHARS_BELOW	250
 #define PRINTABLE_CHARS_BELOW	200
 #define POSTGRES_INT_MAX		INT64_C(2147483647)
+#define POSTGRES_INT_MIN		(-INT64_C(2147483648))
 
 /*
  * Not the reference's: classification, build and system name have no
@@ -97,7 +98,6 @@ static const char *const valid_arches[] = {
  * storable, so that a record that passes validation is always stored.
  */
 #define KEY_FIELD_MAX_BYTES		250
-#define POSTGRES_INT_MIN		(-INT64_C(2147483648))
 
 static const char not_available[] = "N/A";
 

@@ -30,13 +30,32 @@ struct conn_clock
 	struct conn_clock *prev;
 	struct conn_clock *next;
 	int			fd;
-	_Atomic uint64_t since_ns;	/* the clock's start; 0 = stopped */
-	atomic_bool idle;			/* no request line yet: the longer limit */
+
+	/*
+	 * The clock's start in nanoseconds, its lowest bit set while the
+	 * connection waits for a request line (the longer limit applies); 0 =
+	 * stopped.  One atomic, so that the sweep never pairs a new flag with
+	 * an old start.
+	 */
+	_Atomic uint64_t clock;
 	bool		shut;			/* the sweep shut it down already */
 };
 
+#define CLOCK_IDLE	UINT64_C(1)
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn_clock *head;
+
+/* A clock started now, waiting for a request line or not. */
+static uint64_t
+clock_start(bool idle)
+{
+	uint64_t	t = gw_now_ns() & ~CLOCK_IDLE;
+
+	if (t == 0)
+		t = 2;					/* 0 means stopped */
+	return idle ? t | CLOCK_IDLE : t;
+}
 
 void
 deadline_open(struct MHD_Connection *conn, void **socket_context)
@@ -49,8 +68,7 @@ deadline_open(struct MHD_Connection *conn, void **socket_context)
 	if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return;					/* untracked: only the idle timeout applies */
 	c->fd = info->connect_fd;
-	atomic_store(&c->idle, true);
-	atomic_store(&c->since_ns, gw_now_ns());
+	atomic_store(&c->clock, clock_start(true));
 	pthread_mutex_lock(&lock);
 	c->next = head;
 	if (head != NULL)
@@ -95,10 +113,7 @@ deadline_request_line(struct MHD_Connection *conn)
 	struct conn_clock *c = clock_of(conn);
 
 	if (c != NULL)
-	{
-		atomic_store(&c->idle, false);
-		atomic_store(&c->since_ns, gw_now_ns());
-	}
+		atomic_store(&c->clock, clock_start(false));
 }
 
 void
@@ -107,7 +122,7 @@ deadline_received(struct MHD_Connection *conn)
 	struct conn_clock *c = clock_of(conn);
 
 	if (c != NULL)
-		atomic_store(&c->since_ns, 0);
+		atomic_store(&c->clock, 0);
 }
 
 void
@@ -116,10 +131,7 @@ deadline_answered(struct MHD_Connection *conn)
 	struct conn_clock *c = clock_of(conn);
 
 	if (c != NULL)
-	{
-		atomic_store(&c->idle, true);
-		atomic_store(&c->since_ns, gw_now_ns());
-	}
+		atomic_store(&c->clock, clock_start(true));
 }
 
 unsigned
@@ -137,10 +149,11 @@ deadline_sweep(uint64_t now_ns)
 	pthread_mutex_lock(&lock);
 	for (c = head; c != NULL; c = c->next)
 	{
-		uint64_t	since = atomic_load(&c->since_ns);
+		uint64_t	clock = atomic_load(&c->clock);
+		uint64_t	since = clock & ~CLOCK_IDLE;
 
-		if (since == 0 || c->shut || now_ns <= since ||
-			now_ns - since <= (atomic_load(&c->idle) ? idle_limit : limit))
+		if (clock == 0 || c->shut || now_ns <= since ||
+			now_ns - since <= ((clock & CLOCK_IDLE) ? idle_limit : limit))
 			continue;
 		c->shut = true;
 		metrics_request_timeouts(1);	/* before the client can see it */
