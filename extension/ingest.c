@@ -836,15 +836,16 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 		tm_ensure_partition(received_at);
 
 		/*
-		 * A call of one record needs no subtransaction: validation catches
+		 * ingest() of one record needs no subtransaction: validation catches
 		 * everything that is the record's fault (its limits keep every key
 		 * storable), so an error here is not a rejection, and it simply
-		 * propagates; there are no other records for it to take down.  In a
-		 * batch, the records are stored in a subtransaction, so that one
-		 * that fails to store anyway (a constraint or trigger added by an
-		 * admin, say) is rejected alone.
+		 * propagates to the caller; there are no other records for it to
+		 * take down.  ingest_batch() stores in a subtransaction, even one
+		 * record, so that a record that fails to store anyway (a constraint
+		 * or trigger added by an admin, say) is rejected and quarantined
+		 * alone, whatever the gateway happened to batch it with.
 		 */
-		if (n == 1)
+		if (n == 1 && !quarantine_here)
 			store_items(valid, 1, received_at, result_cxt);
 		else
 		{

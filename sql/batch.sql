@@ -81,10 +81,14 @@ ORDER BY ord;
 SELECT machine_id FROM telemetrics.records WHERE machine_id LIKE 'store-fail-%' ORDER BY 1;
 SELECT machine_id, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
 FROM telemetrics.quarantine WHERE machine_id LIKE 'store-fail-%' ORDER BY machine_id;
--- a call of one record raises the error instead
-SELECT outcome FROM telemetrics_api.ingest_batch(
+-- a batch of one record too (the gateway batches what arrives together)
+SELECT ord, outcome, sqlstate FROM telemetrics_api.ingest_batch(
 	ARRAY[pg_temp.rec('store-fail-6', '{"build": "666"}')],
 	ARRAY['a']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']);
+SELECT count(*) AS store_fail_6_quarantined FROM telemetrics.quarantine WHERE machine_id = 'store-fail-6';
+-- ingest() raises the error instead, and nothing is kept
+SELECT outcome FROM telemetrics_api.ingest(pg_temp.rec('store-fail-7', '{"build": "666"}'),
+	'a'::bytea, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
 \set VERBOSITY terse
-SELECT count(*) AS store_fail_6 FROM telemetrics.records WHERE machine_id = 'store-fail-6';
+SELECT count(*) AS store_fail_6_7 FROM telemetrics.records WHERE machine_id IN ('store-fail-6', 'store-fail-7');
 ALTER TABLE telemetrics.records DROP CONSTRAINT local_no_build_666;
