@@ -164,14 +164,7 @@ job_set_error(struct gw_job *job, enum gw_error e, const char *message,
 static void
 count_statement_error(const PGresult *res)
 {
-	char		sqlstate[6];
-	const char *message;
-	const char *detail;
-	const char *hint;
-	bool		log_it;
-
-	db_error_fields(res, sqlstate, &message, &detail, &hint);
-	if (err_http_status(sqlstate[0] ? sqlstate : NULL, &log_it) >= 500)
+	if (err_http_status(PQresultErrorField(res, PG_DIAG_SQLSTATE), NULL) >= 500)
 		metrics_db_error(GW_DBERR_QUERY);
 }
 

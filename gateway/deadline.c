@@ -97,41 +97,34 @@ deadline_close(void **socket_context)
 	free(c);
 }
 
-/* The clock of a connection, or NULL if it is not tracked. */
-static struct conn_clock *
-clock_of(struct MHD_Connection *conn)
+/* Set the clock of a connection, if it is tracked. */
+static void
+clock_set(struct MHD_Connection *conn, uint64_t clock)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_clock *c = info != NULL ? info->socket_context : NULL;
 
-	return info != NULL ? (struct conn_clock *) info->socket_context : NULL;
+	if (c != NULL)
+		atomic_store(&c->clock, clock);
 }
 
 void
 deadline_request_line(struct MHD_Connection *conn)
 {
-	struct conn_clock *c = clock_of(conn);
-
-	if (c != NULL)
-		atomic_store(&c->clock, clock_start(false));
+	clock_set(conn, clock_start(false));
 }
 
 void
 deadline_received(struct MHD_Connection *conn)
 {
-	struct conn_clock *c = clock_of(conn);
-
-	if (c != NULL)
-		atomic_store(&c->clock, 0);
+	clock_set(conn, 0);
 }
 
 void
 deadline_answered(struct MHD_Connection *conn)
 {
-	struct conn_clock *c = clock_of(conn);
-
-	if (c != NULL)
-		atomic_store(&c->clock, clock_start(true));
+	clock_set(conn, clock_start(true));
 }
 
 unsigned
@@ -156,7 +149,7 @@ deadline_sweep(uint64_t now_ns)
 			now_ns - since <= ((clock & CLOCK_IDLE) ? idle_limit : limit))
 			continue;
 		c->shut = true;
-		metrics_request_timeouts(1);	/* before the client can see it */
+		metrics_request_timeout();	/* before the client can see it */
 		shutdown(c->fd, SHUT_RDWR);
 		n++;
 	}

@@ -740,7 +740,7 @@ add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char
 static size_t
 header_bytes(struct MHD_Connection *conn, const char *url)
 {
-	size_t		n = strlen(url) + 32;	/* method, version, query string: about */
+	size_t		n = strlen(url) + 32;	/* the method and version, about */
 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes, &n);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_bytes, &n);
@@ -981,7 +981,7 @@ http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	uint64_t	duration;
 	int			level;
 
-	deadline_answered(conn);	/* the next request's clock starts */
+	deadline_answered(conn);	/* it waits for its next request line */
 	if (req == NULL)
 		return;
 	*req_cls = NULL;

@@ -243,9 +243,9 @@ metrics_queue_timeout(void)
 }
 
 void
-metrics_request_timeouts(unsigned n)
+metrics_request_timeout(void)
 {
-	ADD(request_timeouts, n);
+	INC(request_timeouts);
 }
 
 void

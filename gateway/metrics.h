@@ -69,8 +69,8 @@ extern void metrics_queue_add(long delta);
 /* metrics_queue_timeout: a request waited too long for a worker. */
 extern void metrics_queue_timeout(void);
 
-/* metrics_request_timeouts: n connections closed by the request deadline. */
-extern void metrics_request_timeouts(unsigned n);
+/* metrics_request_timeout: a connection was closed by the request deadline. */
+extern void metrics_request_timeout(void);
 
 /* metrics_batch: one ingest_batch call of n records that took duration_ns. */
 extern void metrics_batch(size_t n, uint64_t duration_ns);
