@@ -86,9 +86,28 @@ SELECT ord, outcome, sqlstate FROM telemetrics_api.ingest_batch(
 	ARRAY[pg_temp.rec('store-fail-6', '{"build": "666"}')],
 	ARRAY['a']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']);
 SELECT count(*) AS store_fail_6_quarantined FROM telemetrics.quarantine WHERE machine_id = 'store-fail-6';
--- ingest() raises the error instead, and nothing is kept
-SELECT outcome FROM telemetrics_api.ingest(pg_temp.rec('store-fail-7', '{"build": "666"}'),
-	'a'::bytea, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+-- ingest() quarantines it too, then raises the error (its SQLSTATE and
+-- message; the detail says where the record went, not the failing row).
+-- Twice: the second is a repeat.
 \set VERBOSITY terse
+DO $$
+DECLARE
+	d text;
+BEGIN
+	FOR i IN 1..2 LOOP
+		BEGIN
+			PERFORM telemetrics_api.ingest(pg_temp.rec('store-fail-7', '{"build": "666"}'),
+				'a'::bytea, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+			RAISE NOTICE 'stored?';
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+			RAISE NOTICE '% | % | %', SQLSTATE,
+				regexp_replace(SQLERRM, 'records_[0-9]{8}', 'records_DAY'), d;
+		END;
+	END LOOP;
+END
+$$;
+SELECT sqlstate, repeat_count, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
+FROM telemetrics.quarantine WHERE machine_id = 'store-fail-7';
 SELECT count(*) AS store_fail_6_7 FROM telemetrics.records WHERE machine_id IN ('store-fail-6', 'store-fail-7');
 ALTER TABLE telemetrics.records DROP CONSTRAINT local_no_build_666;
