@@ -7,7 +7,9 @@
 #   fuzz/run.sh -j 2 -t 600          every target, 10 min each, 2 jobs each
 #
 # Targets: fuzz/fuzz_<name>.c, built with clang -fsanitize=fuzzer,address,
-# undefined together with every pure C file of extension/.  Each run starts
+# undefined together with every pure C file of extension/; a gw_<name>
+# target also with the gateway's transport code (gateway/ingest.c, buf.c,
+# text.c, errors.c) and jansson.  Each run starts
 # from the seed corpus fuzz/corpus/<name>/ (kept in git) plus what earlier
 # runs found in $FUZZ_OUT/corpus/<name>/ (not in git).  A crash leaves its
 # input in $FUZZ_OUT/artifacts/; reproduce it with
@@ -54,8 +56,12 @@ for t in "${targets[@]}"; do
 		fail=$((fail + 1))
 		continue
 	fi
+	gw=()
+	case $t in
+		gw_*) gw=(-Igateway gateway/ingest.c gateway/buf.c gateway/text.c gateway/errors.c -ljansson) ;;
+	esac
 	if ! "$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iextension -o "$bin" "$src" "${pure[@]}" 2>"$bin.build.log"; then
+		-fno-sanitize-recover=all -Iextension -o "$bin" "$src" "${pure[@]}" "${gw[@]}" 2>"$bin.build.log"; then
 		cat "$bin.build.log"
 		echo "$t: build failed"
 		fail=$((fail + 1))
