@@ -748,6 +748,14 @@ header_bytes(struct MHD_Connection *conn, const char *url)
 }
 
 /*
+ * The initial *req_cls of a request whose raw path holds "%00".
+ * libmicrohttpd unescapes the path before http_handle sees it, as a C
+ * string: "/%00anything" would arrive as "/" and be routed as "/".  Such a
+ * path matches no route (first_call answers 404).
+ */
+static char nul_path_marker;
+
+/*
  * first_call
  *		The first call for a request (headers complete, no body yet):
  *		allocate its state, route it, and answer at once what can be
@@ -757,7 +765,7 @@ header_bytes(struct MHD_Connection *conn, const char *url)
  */
 static enum MHD_Result
 first_call(struct MHD_Connection *conn, const char *url, const char *method,
-		   void **req_cls)
+		   void **req_cls, bool nul_path)
 {
 	struct gw_request *req = calloc(1, sizeof(*req));
 	char		message[320];
@@ -778,7 +786,7 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	atomic_fetch_add(&inflight, 1);
 	metrics_inflight_add(1);
 
-	found = route_lookup(url, method, &req->match);
+	found = !nul_path && route_lookup(url, method, &req->match);
 	if (header_bytes(conn, url) > gw_config.max_header_bytes)
 	{
 		snprintf(message, sizeof(message),
@@ -788,6 +796,9 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	if (!access_ok(req, url, &ret))
 		return ret;
+	if (nul_path)
+		return reply_error(req, GW_ERR_NOT_FOUND, "not found",
+						   "the path holds %00 (a NUL byte), which no route has", NULL);
 	if (!found)
 	{
 		if (req->match.allow == 0)
@@ -915,8 +926,8 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	struct gw_request *req = *req_cls;
 	char		message[128];
 
-	if (req == NULL)
-		return first_call(conn, url, method, req_cls);
+	if (req == NULL || *req_cls == &nul_path_marker)
+		return first_call(conn, url, method, req_cls, req != NULL);
 
 	if (*upload_data_size > 0)
 	{
@@ -982,7 +993,7 @@ http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	int			level;
 
 	deadline_answered(conn);	/* it waits for its next request line */
-	if (req == NULL)
+	if (req == NULL || *req_cls == &nul_path_marker)
 		return;
 	*req_cls = NULL;
 	duration = gw_now_ns() - req->start_ns;
@@ -1035,7 +1046,15 @@ http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 void *
 http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	size_t		path_len = strcspn(uri, "?");
+	const char *p;
+
 	deadline_request_line(conn);
+	for (p = uri; (p = memchr(p, '%', path_len - (size_t) (p - uri))) != NULL; p++)
+	{
+		if ((size_t) (p - uri) + 2 < path_len && p[1] == '0' && p[2] == '0')
+			return &nul_path_marker;
+	}
 	return NULL;				/* http_handle's first call sees *req_cls == NULL */
 }
 

@@ -42,7 +42,10 @@ extern void http_connection_notify(void *cls, struct MHD_Connection *conn,
 								   void **socket_context,
 								   enum MHD_ConnectionNotificationCode toe);
 
-/* http_uri_log: a request line arrived (MHD_OPTION_URI_LOG_CALLBACK); returns NULL. */
+/*
+ * http_uri_log: a request line arrived (MHD_OPTION_URI_LOG_CALLBACK); returns
+ * the request's initial *req_cls (a marker when its path holds %00).
+ */
 extern void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn);
 
 /* http_mhd_log: MHD's own messages, into our log (MHD_LogCallback). */

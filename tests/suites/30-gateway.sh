@@ -41,8 +41,10 @@ export TM_GATEWAY_BIN="$TM_ROOT/gateway/telemetrics-gateway-san"
 export TM_GATEWAY_LOGS="$out/logs"
 export ASAN_OPTIONS="detect_leaks=1:log_path=$out/logs/sanitizer"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$out/logs/sanitizer"
+# TM_GATEWAY_TESTS: a subset of the test files, while developing
+# shellcheck disable=SC2086
 timeout 900 node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=tap \
-	tests/e2e/gateway/*.test.mjs >"$out/e2e.tap" 2>&1
+	${TM_GATEWAY_TESTS:-tests/e2e/gateway/*.test.mjs} >"$out/e2e.tap" 2>&1
 e2e_rc=$?
 grep -E '^# Subtest|^ *(not )?ok |^ *# [^S]' "$out/e2e.tap" | grep -vE '^ *# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' || true
 if grep -q 'not ok' "$out/e2e.tap"; then

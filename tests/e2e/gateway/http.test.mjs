@@ -60,6 +60,24 @@ describe('routing and content types', () => {
     }
   });
 
+  test('a path holding %00 matches no route (libmicrohttpd would hand it over cut at the NUL)', async () => {
+    const f = fields();
+    for (const target of ['/%00', '/v2/collector%00', '/v2/collector%00.json', '/%00/v3/collector']) {
+      const r = await postV2(gw.port, f, 'hello\n', { target });
+      errorShape(r, 404, 'GW201');
+      assert.equal(r.json.details, 'the path holds %00 (a NUL byte), which no route has');
+    }
+    errorShape(await request(gw.port, 'GET', '/healthz%00x'), 404, 'GW201');
+    errorShape(await request(gw.port, 'GET', '/api/records%00?limit=1'), 404, 'GW201');
+    assert.deepEqual(storedRecords(f.machine_id), []);
+    // an encoded "%" followed by "00" is no NUL; %00 in a query is the query's business
+    errorShape(await request(gw.port, 'GET', '/%2500'), 404, 'GW201');
+    const q = await request(gw.port, 'GET', '/healthz?x=%00');
+    assert.equal(q.status, 200, q.text);
+    const ok = await postV2(gw.port, f, 'hello\n', { target: '/v2/collector?x=%00' });
+    assert.equal(ok.status, 201, ok.text);
+  });
+
   test('a known path with a wrong method is a 405 with Allow', async () => {
     for (const [m, p, allow] of [['GET', '/v2/collector', 'POST'], ['PUT', '/v3/collector', 'POST'],
       ['DELETE', '/', 'GET, HEAD, POST'], ['POST', '/api/records', 'GET, HEAD'], ['POST', '/healthz', 'GET, HEAD'],
