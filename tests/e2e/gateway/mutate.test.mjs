@@ -4,7 +4,8 @@
 // every way, other routes, methods and content types.  Bounded in count
 // and time, eight requests in flight (so that bad records share batches
 // with good ones), from a fixed seed (TM_MUTATE_SEED picks another;
-// TM_MUTATE_COUNT another count).  Checks:
+// TM_MUTATE_COUNT another count).  Then odd queries of every read route
+// (ids, parameters and values; TM_MUTATE_QUERIES of them).  Checks:
 //  - no answer is a 5xx, and every answer is either the gateway's JSON
 //    error shape (or a stored record) or one of the few HTML answers
 //    libmicrohttpd gives itself (docs/gateway.md, "Known limitations");
@@ -163,6 +164,34 @@ function mutate() {
   return { bytes, ingest: method === 'POST' && INGEST_TARGETS.has(target.split('?')[0]), method };
 }
 
+// The read routes (GET and HEAD), their parameters, and odd values for both.
+const READ_ROUTES = ['/api/records', '/api/records/search', '/api/records/filters', '/api/records/export.csv',
+  '/api/records/{id}', '/api/records/{id}/frames', '/api/builds', '/api/stats', '/api/population', '/api/crashes',
+  '/api/crashes/rate', '/api/crashes/new', '/api/guilties/hidden', '/api/guilties/{id}', '/api/guilties/{id}/backtraces',
+  '/api/blacklist', '/api/reclassify', '/api/reclassify/{id}', '/api/mce', '/api/thermal', '/api/quarantine',
+  '/api/retention', '/api/whoami', '/healthz', '/metrics'];
+const PARAMS = ['build', 'classification', 'data_source', 'from_date', 'to_date', 'machine_id', 'not_payload', 'payload',
+  'severity', 'system_name', 'all', 'builds', 'days', 'hidden', 'id', 'machines', 'page', 'page_size', 'scope', 'top',
+  'weeks', 'limit', 'from_id', 'created_in_days', 'created_in_sec', 'ts_capture', 'zzz', ''];
+const ODD_VALUES = ['', '0', '1', '-1', '4', '2147483648', '99999999999999999999', '1e3', '1.5', 'abc', 'NaN',
+  "' OR 1=1 --", '%00', '%ff', '%c3%28', '%e2%82', 'x'.repeat(300), '2026-11-27', '2026-13-45', 'true', '[]',
+  '{"a":1}', '%22%5c', 'org.clearlinux/crash/clr', '*', '%25', '+', '%2B'];
+const QUERY_COUNT = Number(process.env.TM_MUTATE_QUERIES || 1000);
+
+/** A read request with odd ids, parameters and values: {method, target}. */
+function mutateQuery() {
+  const route = pick(READ_ROUTES);
+  const path = route.replace('{id}', () => pick(['1', '2', '0', '-1', '99999999999999999999', 'abc', '%ff', '1.5', '%00', 'x'.repeat(300)]));
+  const parts = [];
+  for (let i = int(5); i > 0; i--) {
+    const name = pick(PARAMS);
+    const value = pick(ODD_VALUES);
+    parts.push(chance(0.1) ? name : `${name}=${/%/.test(value) ? value : encodeURIComponent(value)}`);
+  }
+  const method = chance(0.15) && !route.endsWith('.csv') ? 'HEAD' : 'GET';
+  return { method, target: parts.length ? `${path}?${parts.join('&')}` : path };
+}
+
 const isSqlstate = (c) => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c) && !c.startsWith('GW');
 
 describe(`mutated client requests (seed ${SEED})`, () => {
@@ -228,6 +257,35 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     for (const id of named) assert.ok(created.has(id), `a 200 named record ${id}, which no 201 stored`);
     const kept = Number(psql('SELECT coalesce(sum(repeat_count), 0) FROM telemetrics.quarantine', { db: DB }));
     assert.equal(kept, rejected, 'quarantined (with repeats) against rejections answered');
+  });
+
+  test('mutated queries of every read route: no 5xx, and every answer has the right shape', async () => {
+    const bad = [];
+    const seen = new Set();
+    let sent = 0;
+    const started = Date.now();
+    const one = async () => {
+      const { method, target } = mutateQuery();
+      const res = await request(gw.port, method, target, [], null, { timeout: 30000 });
+      sent++;
+      seen.add(res.status);
+      const ct = res.headers?.['content-type'] || '';
+      let why = null;
+      if (!res.status) why = `no answer (${res.error})`;
+      else if (res.status >= 500 && !(res.status === 503 && res.json?.code === 'GW007')) why = `answered ${res.status}`;
+      else if (res.status >= 400 && !/application\/json/.test(ct)) {
+        if (![400, 414, 431, 505].includes(res.status)) why = `a non-JSON ${res.status}`;
+      } else if (res.status >= 400 && method === 'GET' && (typeof res.json?.code !== 'string' || typeof res.json?.message !== 'string')) {
+        why = 'an error without code and message';
+      } else if (res.status === 200 && method === 'GET' && /application\/json/.test(ct) && res.json === undefined) {
+        why = 'a JSON content type but no JSON body';
+      }
+      if (why) bad.push(`${why}: ${res.text?.slice(0, 200)} for ${method} ${target.slice(0, 300)}`);
+    };
+    const lane = async () => { while (sent < QUERY_COUNT && Date.now() - started < TIME_LIMIT_MS) await one(); };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad answers`);
+    for (const st of [200, 400, 404]) assert.ok(seen.has(st), `no ${st} among ${[...seen]}`);
   });
 
   test('the gateway is still healthy', async () => {
