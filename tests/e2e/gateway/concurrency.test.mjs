@@ -2,6 +2,8 @@
 // sent after its commit, and concurrent records share transactions
 // (group commit).  On a fresh database, so that the first records of the
 // day race to create its partition, as they do on a new installation.
+// Then one record sent 40 times at once through two gateways: exactly one
+// is stored, and every other copy is answered as its duplicate.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,5 +57,26 @@ describe('concurrency', () => {
     t.diagnostic(`${records} records in ${batches} transactions (${(records / batches).toFixed(1)} per commit)`);
     assert.equal(records, CLIENTS * PER_CLIENT);
     assert.ok(batches < records / 2, 'concurrent records share commits (group commit)');
+  });
+
+  test('one record re-sent 40 times at once through two gateways: one 201, 39 duplicates naming it, one row', async () => {
+    // two gateways, two workers each: the copies race on four backends,
+    // in the same batch and in concurrent transactions
+    const gw2 = await startGateway([], { db: conninfo(DB) });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const f = fields({ machine_id: `dup${round}-${Date.now().toString(36)}` });
+        const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => ((i % 2 ? postV2 : postV3)(
+          i % 4 < 2 ? gw.port : gw2.port, f, `the same record ${round}\n`))));
+        const statuses = {};
+        for (const r of rs) statuses[r.status] = (statuses[r.status] || 0) + 1;
+        assert.deepEqual(statuses, { 200: 39, 201: 1 }, JSON.stringify(statuses));
+        assert.equal(new Set(rs.map((r) => r.json.id)).size, 1, 'every answer names the one stored record');
+        assert.ok(rs.every((r) => r.json.payload === `the same record ${round}\n`));
+        assert.equal(psql(`SELECT count(*) FROM telemetrics.records WHERE machine_id = '${f.machine_id}'`, { db: DB }), '1');
+      }
+    } finally {
+      await stopClean(gw2);
+    }
   });
 });
