@@ -24,9 +24,12 @@
  *	   through a background worker for the single-record function (which
  *	   raises the error and would otherwise roll the quarantine row back).
  *
- * Memory: everything lives in the caller's memory context (the function's
- * per-call context), which is reset by the executor after the call.  SPI
- * results are copied out before the next SPI call.
+ * Memory: the items and what the caller reads after SPI_finish() (the
+ * stored records' JSON, rejection messages) live in the caller's memory
+ * context (the function's per-call context, reset by the executor after
+ * the call); the rest of the pipeline runs in SPI's procedure context,
+ * which SPI_finish() deletes.  SPI results are copied out before the next
+ * SPI call.
  *
  *-------------------------------------------------------------------------
  */
@@ -83,7 +86,8 @@ typedef struct IngestItem
 	pg_uuid_t	event_uuid;		/* rec.event_id as a uuid, if has_event_id */
 	Jsonb	   *json;			/* the stored record (stored or duplicate) */
 	char		sqlstate[6];	/* why it was rejected */
-	char	   *message;
+	char	   *message;		/* in cxt */
+	MemoryContext cxt;			/* the caller's: outlives SPI_finish() */
 } IngestItem;
 
 /*
@@ -181,7 +185,8 @@ item_reject(IngestItem *item, const char *sqlstate, const char *message)
 	item->state = ITEM_REJECTED;
 	memcpy(item->sqlstate, sqlstate, 5);
 	item->sqlstate[5] = '\0';
-	item->message = pstrdup(message);
+	/* called inside SPI, whose memory is gone once the caller reads this */
+	item->message = MemoryContextStrdup(item->cxt, message);
 }
 
 static inline int
@@ -838,10 +843,12 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 
 		/*
 		 * Store in a subtransaction, so that a record that passed validation
-		 * but fails to store anyway (a constraint or trigger an admin added,
-		 * say) is rejected and quarantined alone, with its own SQLSTATE and
-		 * message, whatever it was batched with.  One subtransaction costs
-		 * no measurable time next to the store itself.
+		 * but fails to store anyway with a data error (is_data_error: a
+		 * constraint an admin added, say) is rejected and quarantined alone,
+		 * with its own SQLSTATE and message, whatever it was batched with.
+		 * One subtransaction costs no measurable time next to the store
+		 * itself (but many calls in one transaction overflow the backend's
+		 * subtransaction cache: the README says to batch them instead).
 		 */
 		edata = store_in_subxact(valid, nvalid, received_at, result_cxt);
 		if (edata != NULL && nvalid == 1)
@@ -899,6 +906,7 @@ item_from_args(IngestItem *item, int ord, Datum fields, bool fields_null,
 {
 	memset(item, 0, sizeof(*item));
 	item->ord = ord;
+	item->cxt = CurrentMemoryContext;
 	item->fields = fields_null ? NULL : DatumGetJsonbP(fields);
 	if (!payload_null)
 	{

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build and run the libFuzzer targets of the pure C code.
+# Build and run the libFuzzer targets of the pure C code (extension/, and
+# the gateway's transport normalization).
 #
 #   fuzz/run.sh                      every target, 20 s each
 #   fuzz/run.sh -t 3600 backtrace    one target for an hour

@@ -5,6 +5,8 @@
  *		http.h).
  *
  * Life of a request (struct gw_request, kept in MHD's *req_cls):
+ *	0. the request line: http_uri_log sets the initial *req_cls, NULL or
+ *	   nul_path_marker (the raw path holds %00);
  *	1. first call: route lookup; 404/405/415, and 413 when Content-Length
  *	   is over --max-body, are answered at once;
  *	2. body calls: bytes are appended to req->body; past --max-body they
@@ -760,8 +762,9 @@ static char nul_path_marker;
  *		The first call for a request (headers complete, no body yet):
  *		allocate its state, route it, and answer at once what can be
  *		answered from the headers alone: 404, 405, 415, and 413 from
- *		Content-Length.  Returns MHD_NO (close the connection) only when out
- *		of memory.
+ *		Content-Length.  nul_path: the raw path held %00 (url is cut
+ *		there), so the request matches no route.  Returns MHD_NO (close the
+ *		connection) only when out of memory.
  */
 static enum MHD_Result
 first_call(struct MHD_Connection *conn, const char *url, const char *method,
@@ -781,12 +784,19 @@ first_call(struct MHD_Connection *conn, const char *url, const char *method,
 	req->state = RS_RECEIVING;
 	req->method_bit = route_method_bit(method);
 	snprintf(req->method, sizeof(req->method), "%s", method);
-	req->path = strndup(url, 200);
+	/* a path cut at its NUL is not what the client asked for: log a marker */
+	req->path = nul_path ? strdup("(a path holding %00)") : strndup(url, 200);
 	*req_cls = req;
 	atomic_fetch_add(&inflight, 1);
 	metrics_inflight_add(1);
 
-	found = !nul_path && route_lookup(url, method, &req->match);
+	if (nul_path)
+	{
+		found = false;
+		req->match.label = GW_LABEL_UNMATCHED;
+	}
+	else
+		found = route_lookup(url, method, &req->match);
 	if (header_bytes(conn, url) > gw_config.max_header_bytes)
 	{
 		snprintf(message, sizeof(message),
@@ -1046,10 +1056,13 @@ http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 void *
 http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	size_t		path_len = strcspn(uri, "?");
+	size_t		path_len;
 	const char *p;
 
 	deadline_request_line(conn);
+	if (uri == NULL)
+		return NULL;
+	path_len = strcspn(uri, "?");
 	for (p = uri; (p = memchr(p, '%', path_len - (size_t) (p - uri))) != NULL; p++)
 	{
 		if ((size_t) (p - uri) + 2 < path_len && p[1] == '0' && p[2] == '0')

@@ -111,3 +111,26 @@ SELECT sqlstate, repeat_count, regexp_replace(message, 'records_[0-9]{8}', 'reco
 FROM telemetrics.quarantine WHERE machine_id = 'store-fail-7';
 SELECT count(*) AS store_fail_6_7 FROM telemetrics.records WHERE machine_id IN ('store-fail-6', 'store-fail-7');
 ALTER TABLE telemetrics.records DROP CONSTRAINT local_no_build_666;
+-- An error that is not about the record's data (a trigger's plain RAISE,
+-- SQLSTATE P0001) is no rejection: ingest() and ingest_batch() raise it,
+-- nothing is stored and nothing is quarantined.
+CREATE FUNCTION pg_temp.no_777() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.build = '777' THEN RAISE EXCEPTION 'the admin refuses build 777'; END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER local_no_777 BEFORE INSERT ON telemetrics.records
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.no_777();
+\set VERBOSITY terse
+SELECT outcome FROM telemetrics_api.ingest(pg_temp.rec('raise-1', '{"build": "777"}'),
+	'a'::bytea, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+\set VERBOSITY sqlstate
+SELECT outcome FROM telemetrics_api.ingest(pg_temp.rec('raise-1', '{"build": "777"}'),
+	'a'::bytea, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
+SELECT count(*) FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('raise-2', '{"build": "777"}'), pg_temp.rec('raise-3')],
+	ARRAY['a', 'b']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']);
+\set VERBOSITY terse
+SELECT (SELECT count(*) FROM telemetrics.records WHERE machine_id LIKE 'raise-%') AS stored,
+	(SELECT count(*) FROM telemetrics.quarantine WHERE machine_id LIKE 'raise-%') AS quarantined;
+DROP TRIGGER local_no_777 ON telemetrics.records;

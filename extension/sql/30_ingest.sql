@@ -10,7 +10,8 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'telemetrics_ingest';
 COMMENT ON FUNCTION telemetrics_api.ingest(jsonb, bytea, text) IS
 	'validate and store one record: fields as a JSON object (names in any case, - or _), the raw payload, the X-Telemetry-TID; '
-	'returns outcome stored or duplicate and the stored record as JSON; a rejected record raises its SQLSTATE and is quarantined';
+	'returns outcome stored or duplicate and the stored record as JSON; a rejected record raises its SQLSTATE and is quarantined; '
+	'one subtransaction per call: for many records in one transaction, use ingest_batch';
 
 CREATE FUNCTION telemetrics_api.ingest(
 	p_fields jsonb, p_payload text, p_tid text DEFAULT NULL,

@@ -62,6 +62,8 @@ describe('routing and content types', () => {
 
   test('a path holding %00 matches no route (libmicrohttpd would hand it over cut at the NUL)', async () => {
     const f = fields();
+    const series = (route) => `telemetrics_gateway_http_requests_total{route="${route}",method="POST",status="404"}`;
+    const m0 = await metricsText(gw.port);
     for (const target of ['/%00', '/v2/collector%00', '/v2/collector%00.json', '/%00/v3/collector']) {
       const r = await postV2(gw.port, f, 'hello\n', { target });
       errorShape(r, 404, 'GW201');
@@ -70,8 +72,15 @@ describe('routing and content types', () => {
     errorShape(await request(gw.port, 'GET', '/healthz%00x'), 404, 'GW201');
     errorShape(await request(gw.port, 'GET', '/api/records%00?limit=1'), 404, 'GW201');
     assert.deepEqual(storedRecords(f.machine_id), []);
+    // counted as matching nothing, not as the route the cut path names
+    const m1 = await metricsText(gw.port);
+    assert.equal(metric(m1, series('unmatched')) - metric(m0, series('unmatched')), 4);
+    assert.equal(metric(m1, series('/')) - metric(m0, series('/')), 0);
+    assert.equal(metric(m1, series('/v2/collector')) - metric(m0, series('/v2/collector')), 0);
     // an encoded "%" followed by "00" is no NUL; %00 in a query is the query's business
-    errorShape(await request(gw.port, 'GET', '/%2500'), 404, 'GW201');
+    const enc = await request(gw.port, 'GET', '/%2500');
+    errorShape(enc, 404, 'GW201');
+    assert.notEqual(enc.json.details, 'the path holds %00 (a NUL byte), which no route has');
     const q = await request(gw.port, 'GET', '/healthz?x=%00');
     assert.equal(q.status, 200, q.text);
     const ok = await postV2(gw.port, f, 'hello\n', { target: '/v2/collector?x=%00' });

@@ -214,7 +214,12 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     async function lane() {
       while (next < reqs.length && Date.now() - started < TIME_LIMIT_MS) {
         const r = reqs[next++];
-        const res = await raw(gw.port, r.bytes, { timeout: 30000, isHead: r.method === 'HEAD' });
+        let res;
+        try {
+          res = await raw(gw.port, r.bytes, { timeout: 30000, isHead: r.method === 'HEAD' });
+        } catch (e) {
+          res = { status: 0, error: e.message };
+        }
         results.push({ req: r, res });
         const ct = res.headers?.['content-type'] || '';
         const json = /application\/json/.test(ct);
@@ -235,19 +240,26 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad answers (base64 of the request after each)`);
     assert.ok(results.length >= Math.min(COUNT, 300), `only ${results.length} requests within ${TIME_LIMIT_MS} ms`);
     // the mix must exercise every outcome, or the checks below prove little
+    // (a run made short on purpose may not)
     const statuses = new Set(results.map((x) => x.res.status));
-    for (const s of [200, 201, 400, 404, 405, 415]) assert.ok(statuses.has(s), `no ${s} among ${[...statuses]}`);
+    if (results.length >= 1000) {
+      for (const s of [200, 201, 400, 404, 405, 415]) assert.ok(statuses.has(s), `no ${s} among ${[...statuses]}`);
+    }
   });
 
   test('the records stored are exactly those answered 201, and every rejection was quarantined', () => {
     const created = new Set();
     const named = new Set();
+    const rejectedBy = {};
     let rejected = 0;
     for (const { req, res } of results) {
       if (!req.ingest) continue;
       if (res.status === 201) created.add(String(res.json.id));
       if (res.status === 200) named.add(String(res.json.id));
-      if (res.status >= 400 && res.status < 500 && isSqlstate(res.json?.code)) rejected++;
+      if (res.status >= 400 && res.status < 500 && isSqlstate(res.json?.code)) {
+        rejected++;
+        rejectedBy[res.json.code] = (rejectedBy[res.json.code] || 0) + 1;
+      }
     }
     assert.ok(created.size > 50 && rejected > 50, `too few stored (${created.size}) or rejected (${rejected}) to tell`);
     const stored = psql('SELECT coalesce(string_agg(id::text, \',\' ORDER BY id), \'\') FROM telemetrics.records', { db: DB })
@@ -255,8 +267,9 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     assert.equal(stored.length, created.size, 'rows in telemetrics.records against 201 answers');
     assert.deepEqual(new Set(stored), created);
     for (const id of named) assert.ok(created.has(id), `a 200 named record ${id}, which no 201 stored`);
-    const kept = Number(psql('SELECT coalesce(sum(repeat_count), 0) FROM telemetrics.quarantine', { db: DB }));
-    assert.equal(kept, rejected, 'quarantined (with repeats) against rejections answered');
+    const kept = JSON.parse(psql(`SELECT coalesce(json_object_agg(sqlstate, n), '{}') FROM
+      (SELECT sqlstate, sum(repeat_count) AS n FROM telemetrics.quarantine GROUP BY sqlstate) q`, { db: DB }));
+    assert.deepEqual(kept, rejectedBy, 'quarantined (with repeats) against rejections answered, by SQLSTATE');
   });
 
   test('mutated queries of every read route: no 5xx, and every answer has the right shape', async () => {
@@ -266,8 +279,13 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     const started = Date.now();
     const one = async () => {
       const { method, target } = mutateQuery();
-      const res = await request(gw.port, method, target, [], null, { timeout: 30000 });
       sent++;
+      let res;
+      try {
+        res = await request(gw.port, method, target, [], null, { timeout: 30000 });
+      } catch (e) {
+        res = { status: 0, error: e.message };
+      }
       seen.add(res.status);
       const ct = res.headers?.['content-type'] || '';
       let why = null;
@@ -285,7 +303,7 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     const lane = async () => { while (sent < QUERY_COUNT && Date.now() - started < TIME_LIMIT_MS) await one(); };
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad answers`);
-    for (const st of [200, 400, 404]) assert.ok(seen.has(st), `no ${st} among ${[...seen]}`);
+    if (sent >= 500) for (const st of [200, 400, 404]) assert.ok(seen.has(st), `no ${st} among ${[...seen]}`);
   });
 
   test('the gateway is still healthy', async () => {
