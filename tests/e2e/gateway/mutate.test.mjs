@@ -5,7 +5,8 @@
 // and time, eight requests in flight (so that bad records share batches
 // with good ones), from a fixed seed (TM_MUTATE_SEED picks another;
 // TM_MUTATE_COUNT another count).  Then odd queries of every read route
-// (ids, parameters and values; TM_MUTATE_QUERIES of them).  Checks:
+// (ids, parameters and values; TM_MUTATE_QUERIES of them), and odd bodies
+// for every management write (TM_MUTATE_WRITES).  Checks:
 //  - no answer is a 5xx, and every answer is either the gateway's JSON
 //    error shape (or a stored record) or one of the few HTML answers
 //    libmicrohttpd gives itself (docs/gateway.md, "Known limitations");
@@ -192,6 +193,32 @@ function mutateQuery() {
   return { method, target: parts.length ? `${path}?${parts.join('&')}` : path };
 }
 
+// The management writes, the members their bodies take, and odd bodies.
+const WRITE_ROUTES = [['POST', '/api/guilties/{id}'], ['POST', '/api/blacklist'], ['DELETE', '/api/blacklist/{id}'],
+  ['POST', '/api/reclassify']];
+const WRITE_KEYS = ['function', 'module', 'match', 'comment', 'reclassify', 'hidden', 'id', 'scope', 'zzz'];
+const WRITE_COUNT = Number(process.env.TM_MUTATE_WRITES || 300);
+
+/** A management write with an odd body: {method, target, headers, body}. */
+function mutateWrite() {
+  const [method, route] = pick(WRITE_ROUTES);
+  const target = route.replace('{id}', () => pick(['1', '0', '-1', '99999999999999999999', 'abc', '%ff', '1.5']));
+  const obj = {};
+  for (let i = int(4); i > 0; i--) {
+    obj[pick(WRITE_KEYS)] = chance(0.5) ? oddJson() : pick(['exact', 'prefix', 'all', 'affected', 'x', false, true, 'abort',
+      'libc.so.6', '*']);
+  }
+  if (chance(0.7)) obj.reclassify = false; // keep the reclassification jobs few
+  let body = JSON.stringify(obj);
+  const k = int(10);
+  if (k === 0) body = body.slice(0, int(body.length));
+  else if (k === 1) body = pick(['[]', '1', 'null', '"x"', '{"a":1,"a":2}', '']);
+  const headers = [];
+  if (chance(0.9)) headers.push(['Content-Type', pick(['application/json', 'application/json', 'text/plain', 'application/json; charset=utf-8'])]);
+  if (chance(0.1)) headers.push(['Origin', pick(['http://127.0.0.1', 'http://evil.example', 'null'])]);
+  return { method, target, headers, body };
+}
+
 const isSqlstate = (c) => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c) && !c.startsWith('GW');
 
 describe(`mutated client requests (seed ${SEED})`, () => {
@@ -304,6 +331,33 @@ describe(`mutated client requests (seed ${SEED})`, () => {
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad answers`);
     if (sent >= 500) for (const st of [200, 400, 404]) assert.ok(seen.has(st), `no ${st} among ${[...seen]}`);
+  });
+
+  test('odd bodies for every management write: no 5xx, and every answer has the right shape', async () => {
+    const bad = [];
+    const seen = new Set();
+    for (let i = 0; i < WRITE_COUNT; i++) {
+      const { method, target, headers, body } = mutateWrite();
+      let res;
+      try {
+        res = await request(gw.port, method, target, headers, body, { timeout: 30000 });
+      } catch (e) {
+        res = { status: 0, error: e.message };
+      }
+      seen.add(res.status);
+      const json = /application\/json/.test(res.headers?.['content-type'] || '');
+      let why = null;
+      if (!res.status) why = `no answer (${res.error})`;
+      else if (res.status >= 500) why = `answered ${res.status}`;
+      else if (!json && ![400, 414, 431, 505].includes(res.status)) why = `a non-JSON ${res.status}`;
+      else if (json && res.json === undefined) why = 'a JSON content type but no JSON body';
+      else if (res.status >= 400 && (typeof res.json?.code !== 'string' || typeof res.json?.message !== 'string')) {
+        why = 'an error without code and message';
+      }
+      if (why) bad.push(`${why}: ${res.text?.slice(0, 200)} for ${method} ${target} ${String(body).slice(0, 300)}`);
+    }
+    assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad answers`);
+    for (const st of [200, 400, 415]) assert.ok(seen.has(st), `no ${st} among ${[...seen]}`);
   });
 
   test('the gateway is still healthy', async () => {
