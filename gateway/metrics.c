@@ -43,7 +43,7 @@ typedef atomic_uint_fast64_t counter_t;
  * is a request that ended without a response (the client went away).
  */
 static const unsigned statuses[] = {
-	0, 200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 431, 500, 503, 504
+	0, 200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 431, 500, 503
 };
 #define NSTATUS		(sizeof(statuses) / sizeof(statuses[0]) + 1)
 

@@ -209,39 +209,40 @@ function onInterrupt(src) {
   };
 }
 
-function progressLine(cfg, stats, src, t0) {
-  const el = (Date.now() - t0) / 1000;
-  const rate = stats.sent / Math.max(el, 0.001);
+/* The progress of n records since t0: "n/total", the rate, and the ETA or time left. */
+function progressOf(cfg, src, n, t0) {
+  const rate = n / Math.max((Date.now() - t0) / 1000, 0.001);
   let total = '';
   let eta = '';
   if (cfg.records !== null) {
     total = `/${cfg.records}`;
-    eta = `, ETA ${fmtDuration((cfg.records - stats.sent) / Math.max(rate, 1e-9))}`;
+    eta = `, ETA ${fmtDuration((cfg.records - n) / Math.max(rate, 1e-9))}`;
   } else if (cfg.duration) {
     eta = `, ${fmtDuration(Math.max(0, (src.deadline - Date.now()) / 1000))} left`;
   }
+  return { count: `${n}${total}`, tail: `, ${rate.toFixed(0)} records/s${eta}` };
+}
+
+function progressLine(cfg, stats, src, t0) {
+  const { count, tail } = progressOf(cfg, src, stats.sent, t0);
   const c4 = [...stats.byStatus].filter(([s]) => s >= 400 && s < 500).map(([s, c]) => `${s} ${c}`).join(', ');
-  return `${stats.sent}${total} sent, 201 ${stats.byStatus.get(201) || 0}, 200 ${stats.byStatus.get(200) || 0}` +
-    `${c4 ? `, ${c4}` : ''}, 5xx ${stats.statusCount((s) => s >= 500)}, errors ${stats.errorCount}` +
-    `, ${rate.toFixed(0)} records/s${eta}`;
+  return `${count} sent, 201 ${stats.byStatus.get(201) || 0}, 200 ${stats.byStatus.get(200) || 0}` +
+    `${c4 ? `, ${c4}` : ''}, 5xx ${stats.statusCount((s) => s >= 500)}, errors ${stats.errorCount}${tail}`;
 }
 
 /*
- * progressTicker(cfg, what, t0): a function of the records done so far that
- * logs a progress line every cfg.progressInterval ms.  It is called from
- * the loop itself, every 256 records, because a timer never fires while a
- * loop writes synchronously (files, or a pipe that keeps up).
+ * progressTicker(cfg, src, what, t0): a function of the records done so far
+ * that logs a progress line every cfg.progressInterval ms.  It is called
+ * from the loop itself, every 256 records, because a timer never fires
+ * while a loop writes synchronously (files, or a pipe that keeps up).
  */
-function progressTicker(cfg, what, t0) {
+function progressTicker(cfg, src, what, t0) {
   let next = t0 + cfg.progressInterval;
   return (n) => {
-    if (n % 256 !== 0) return;
-    const now = Date.now();
-    if (now < next) return;
-    next = now + cfg.progressInterval;
-    const rate = n / Math.max((now - t0) / 1000, 0.001);
-    const eta = cfg.records !== null ? `, ETA ${fmtDuration((cfg.records - n) / Math.max(rate, 1e-9))}` : '';
-    log(cfg, `${n}${cfg.records !== null ? `/${cfg.records}` : ''} ${what}, ${rate.toFixed(0)} records/s${eta}`);
+    if (n % 256 !== 0 || Date.now() < next) return;
+    next = Date.now() + cfg.progressInterval;
+    const { count, tail } = progressOf(cfg, src, n, t0);
+    log(cfg, `${count} ${what}${tail}`);
   };
 }
 
@@ -355,7 +356,7 @@ async function runSql(cfg, gen) {
   });
   const t0 = Date.now();
   let statements = 0;
-  const progress = progressTicker(cfg, 'records written', t0);
+  const progress = progressTicker(cfg, src, 'records written', t0);
 
   const write = async (s) => {
     if (broken) return;
@@ -403,7 +404,7 @@ async function runDump(cfg, gen) {
   const src = makeSource(cfg, gen, manifest);
   const tally = new Tally();
   const t0 = Date.now();
-  const progress = progressTicker(cfg, 'requests written', t0);
+  const progress = progressTicker(cfg, src, 'requests written', t0);
   for (;;) {
     const rec = src.take();
     if (!rec) break;
@@ -422,7 +423,7 @@ async function runDry(cfg, gen) {
   const src = makeSource(cfg, gen, manifest);
   const tally = new Tally();
   const t0 = Date.now();
-  const progress = progressTicker(cfg, 'records generated', t0);
+  const progress = progressTicker(cfg, src, 'records generated', t0);
   let bytes = 0;
   for (;;) {
     const rec = src.take();
