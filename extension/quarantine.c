@@ -11,9 +11,12 @@
  * least recently seen rows) and keeps at most
  * telemetrics.quarantine_payload_bytes of each payload.
  *
- * Two ways in:
+ * Three ways in:
  *	- tm_quarantine_in_xact(): in the caller's transaction.  ingest_batch
  *	  uses it; it reports rejections as rows and commits normally.
+ *	- telemetrics_api.quarantine_request(): SQL-callable, in the caller's
+ *	  transaction, for a request that a transport refused before it could
+ *	  become a record (the gateway's v3 body that is not JSON, say).
  *	- tm_quarantine_autonomous(): in a transaction of its own, run by a
  *	  short-lived dynamic background worker, because the single-record
  *	  ingest() raises an error right after, which would roll back a row
@@ -29,6 +32,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -44,6 +48,11 @@
 #include "telemetrics.h"
 
 PGDLLEXPORT void telemetrics_quarantine_worker_main(Datum main_arg);
+
+PG_FUNCTION_INFO_V1(telemetrics_quarantine_request);
+
+/* Longest message quarantine_request takes. */
+#define QUARANTINE_MESSAGE_BYTES 1000
 
 /* Longest classification or machine id copied into their own columns. */
 #define QUARANTINE_LABEL_BYTES 256
@@ -196,8 +205,9 @@ quarantine_row(const TmRejected *rej, QuarantineRow *row)
 /*
  * run_quarantine_add
  *		Execute telemetrics.quarantine_add for row.  Must be inside SPI.
+ *		Returns the row's id, or -1 when nothing is kept (max_rows 0).
  */
-static void
+static int64
 run_quarantine_add(const QuarantineRow *row)
 {
 	Oid			types[10] = {BYTEAOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
@@ -207,6 +217,8 @@ run_quarantine_add(const QuarantineRow *row)
 	bytea	   *key = palloc(VARHDRSZ + sizeof(row->key));
 	int			i,
 				ret;
+	bool		isnull;
+	Datum		id;
 
 	memcpy(VARDATA(key), row->key, sizeof(row->key));
 	SET_VARSIZE(key, VARHDRSZ + sizeof(row->key));
@@ -222,17 +234,26 @@ run_quarantine_add(const QuarantineRow *row)
 	args[8] = Int32GetDatum(row->payload_bytes);
 	args[9] = Int32GetDatum(row->max_rows);
 	ret = SPI_execute_with_args(quarantine_sql, 10, types, args, nulls, false, 1);
-	if (ret != SPI_OK_SELECT)
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "telemetrics.quarantine_add failed: %s", SPI_result_code_string(ret));
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? -1 : DatumGetInt64(id);
+}
+
+/* Flatten rej and add it; inside SPI.  Returns the row id or -1. */
+static int64
+run_quarantine_add_for(const TmRejected *rej)
+{
+	QuarantineRow row;
+
+	quarantine_row(rej, &row);
+	return run_quarantine_add(&row);
 }
 
 void
 tm_quarantine_in_xact(const TmRejected *rej)
 {
-	QuarantineRow row;
-
-	quarantine_row(rej, &row);
-	run_quarantine_add(&row);
+	(void) run_quarantine_add_for(rej);
 }
 
 bool
@@ -337,7 +358,7 @@ telemetrics_quarantine_worker_main(Datum main_arg)
 	/* never wait forever on a lock the waiting caller might hold */
 	if (SPI_execute("SET LOCAL lock_timeout = '5s'", false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not set lock_timeout");
-	run_quarantine_add(&row);
+	(void) run_quarantine_add(&row);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -347,4 +368,68 @@ telemetrics_quarantine_worker_main(Datum main_arg)
 	dsm_detach(seg);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	proc_exit(0);
+}
+
+/*
+ * telemetrics_quarantine_request
+ *		telemetrics_api.quarantine_request(p_code text, p_message text,
+ *		p_fields jsonb, p_body bytea, p_tid text) RETURNS bigint
+ *
+ * Keep, in the caller's transaction, a request that a transport refused
+ * before it could become a record: the gateway calls it for a v3 body that
+ * is not JSON, not an object, or without a string payload, and for a value
+ * holding a NUL character.  The row is keyed and counted like a rejected
+ * record's (telemetry id, fields, body), and the body is kept like a
+ * payload.  p_code is the code the client was answered with (five digits
+ * or upper-case letters: a SQLSTATE or the gateway's GWnnn); p_fields,
+ * p_body and p_tid may be NULL.  Returns the quarantine row's id, or NULL
+ * when telemetrics.quarantine_max_rows is 0.
+ */
+Datum
+telemetrics_quarantine_request(PG_FUNCTION_ARGS)
+{
+	TmRejected	rej;
+	char	   *code;
+	char	   *message;
+	bytea	   *body = NULL;
+	int64		id;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "code" : "message")));
+	code = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	message = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	for (i = 0; code[i] != '\0'; i++)
+		if (!((code[i] >= '0' && code[i] <= '9') || (code[i] >= 'A' && code[i] <= 'Z')))
+			break;
+	if (i != 5 || code[i] != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("code must be five digits or upper-case letters, like a SQLSTATE")));
+	if (message[0] == '\0' || strlen(message) > QUARANTINE_MESSAGE_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("message must be 1 to %d bytes long", QUARANTINE_MESSAGE_BYTES)));
+
+	memset(&rej, 0, sizeof(rej));
+	rej.sqlstate = code;
+	rej.message = message;
+	rej.fields = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	if (!PG_ARGISNULL(3))
+	{
+		body = PG_GETARG_BYTEA_PP(3);
+		rej.payload = (const unsigned char *) VARDATA_ANY(body);
+		rej.payload_len = VARSIZE_ANY_EXHDR(body);
+	}
+	rej.tid = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	id = run_quarantine_add_for(&rej);
+	SPI_finish();
+	if (id < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(id);
 }

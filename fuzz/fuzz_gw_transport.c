@@ -88,15 +88,38 @@ check_accepted(const struct gw_record *rec, bool strings_only)
 		REQUIRE(text_is_utf8(rec->tid, rec->tid_len));
 }
 
+/*
+ * A refusal: one of the transport's errors, with texts, and copies for the
+ * quarantine that the database takes (UTF-8 without NUL, fields a JSON
+ * object without U+0000).  Frees the copies.
+ */
 static void
-check_refused(const struct gw_ingest_error *err)
+check_refused(struct gw_ingest_error *err)
 {
 	REQUIRE(err->error == GW_ERR_MALFORMED_JSON || err->error == GW_ERR_NOT_OBJECT ||
 			err->error == GW_ERR_PAYLOAD || err->error == GW_ERR_NUL_CHARACTER ||
 			err->error == GW_ERR_OUT_OF_MEMORY);
+	REQUIRE(ingest_error_kept(err->error) == (err->error != GW_ERR_OUT_OF_MEMORY));
 	REQUIRE(memchr(err->message, '\0', sizeof(err->message)) != NULL);
 	REQUIRE(err->message[0] != '\0');
 	REQUIRE(memchr(err->details, '\0', sizeof(err->details)) != NULL);
+	if (err->fields != NULL)
+	{
+		json_error_t jerr;
+		json_t	   *obj;
+
+		REQUIRE(text_is_utf8(err->fields, err->fields_len));
+		REQUIRE(memchr(err->fields, '\0', err->fields_len) == NULL);
+		obj = json_loadb(err->fields, err->fields_len, JSON_REJECT_DUPLICATES, &jerr);
+		REQUIRE(obj != NULL && json_is_object(obj));
+		json_decref(obj);
+	}
+	if (err->tid != NULL)
+	{
+		REQUIRE(text_is_utf8(err->tid, err->tid_len));
+		REQUIRE(memchr(err->tid, '\0', err->tid_len) == NULL);
+	}
+	ingest_error_free(err);
 }
 
 static void

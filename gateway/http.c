@@ -81,6 +81,10 @@ struct gw_request
 	size_t		discarded;		/* bytes dropped since */
 
 	struct gw_record record;	/* ingest: the normalized record */
+	bool		refused;		/* ingest: not a record; being quarantined */
+	struct gw_ingest_error refusal; /* why, and what the quarantine keeps */
+	char	   *refusal_message;	/* its message as UTF-8, for the database */
+	size_t		refusal_message_len;
 	struct gw_job job;			/* the database job, if any */
 
 	unsigned	status;			/* the status sent; 0 = none */
@@ -254,9 +258,57 @@ v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 }
 
 /*
+ * start_quarantine
+ *		A request on an ingest route that is not a record (GW103 to GW106):
+ *		keep it in the quarantine before answering, so that, like a record
+ *		the extension rejects, it is never lost silently.  Takes over *err.
+ *		The answer is the refusal once the quarantine row is committed, or
+ *		the job's error (a 503 when the database is unavailable: the client
+ *		sends it again later, and then it is kept).
+ */
+static enum MHD_Result
+start_quarantine(struct gw_request *req, struct gw_ingest_error *err)
+{
+	const char *code = err_code(err->error);
+
+	req->refused = true;
+	req->refusal = *err;
+	req->refusal_message = text_to_utf8_shown(err->message, strlen(err->message),
+											  &req->refusal_message_len);
+	if (req->refusal_message == NULL)
+		return reply_error(req, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL, NULL);
+
+	req->job.kind = GW_JOB_STATEMENT;
+	req->job.statement = GW_STMT_QUARANTINE_REQUEST;
+	req->job.values[0] = code;
+	req->job.lengths[0] = (int) strlen(code);
+	req->job.values[1] = req->refusal_message;
+	req->job.lengths[1] = (int) req->refusal_message_len;
+	req->job.values[2] = req->refusal.fields;
+	req->job.lengths[2] = (int) req->refusal.fields_len;
+	req->job.values[3] = req->body ? req->body : "";	/* as received */
+	req->job.lengths[3] = (int) req->body_len;
+	req->job.values[4] = req->refusal.tid;
+	req->job.lengths[4] = (int) req->refusal.tid_len;
+	return submit(req);
+}
+
+/* The quarantine job is done: the refusal, or why it could not be kept. */
+static enum MHD_Result
+reply_refusal(struct gw_request *req)
+{
+	if (req->job.status != 200)
+		return reply_job(req);
+	metrics_record(GW_OUTCOME_REJECTED, err_code(req->refusal.error));
+	return reply_error(req, req->refusal.error, req->refusal.message,
+					   req->refusal.details[0] ? req->refusal.details : NULL, NULL);
+}
+
+/*
  * start_ingest
- *		Final call of an ingest request: normalize it into req->record (a
- *		400 when that fails) and queue it for a database worker.
+ *		Final call of an ingest request: normalize it into req->record and
+ *		queue it for a database worker.  A request that is not a record is
+ *		quarantined and then answered 400 (start_quarantine).
  */
 static enum MHD_Result
 start_ingest(struct gw_request *req)
@@ -281,7 +333,12 @@ start_ingest(struct gw_request *req)
 		ok = ingest_v2_end(&v2, req->body, req->body_len, &req->record, &err);
 	}
 	if (!ok)
+	{
+		if (ingest_error_kept(err.error))
+			return start_quarantine(req, &err);
+		ingest_error_free(&err);
 		return reply_error(req, err.error, err.message, err.details[0] ? err.details : NULL, NULL);
+	}
 
 	req->job.kind = GW_JOB_INGEST;
 	req->job.record = &req->record;
@@ -957,6 +1014,8 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			/* resumed by the worker: send its result */
 			if (req->match.route->handler == GW_H_HEALTHZ)
 				return reply_healthz(req);
+			if (req->refused)
+				return reply_refusal(req);
 			if (req->job.stream != NULL)
 				return reply_stream(req);
 			return reply_job(req);
@@ -1037,6 +1096,8 @@ http_request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (req->job.stream != NULL)
 		stream_free(req->job.stream);	/* never handed to a response */
 	ingest_record_free(&req->record);
+	ingest_error_free(&req->refusal);
+	free(req->refusal_message);
 	free(req);
 	metrics_inflight_add(-1);
 	atomic_fetch_sub(&inflight, 1);

@@ -25,7 +25,11 @@
 #include "fields.h"
 #include "text.h"
 
-/* Fill *err with a gateway error and its texts (details may be NULL). */
+/*
+ * Fill *err with a gateway error and its texts (details may be NULL).  The
+ * copies for the quarantine are left as they are (NULL, or set by the
+ * caller).
+ */
 static void
 set_error(struct gw_ingest_error *err, enum gw_error e, const char *message,
 		  const char *details)
@@ -33,6 +37,22 @@ set_error(struct gw_ingest_error *err, enum gw_error e, const char *message,
 	err->error = e;
 	snprintf(err->message, sizeof(err->message), "%s", message);
 	snprintf(err->details, sizeof(err->details), "%s", details ? details : "");
+}
+
+bool
+ingest_error_kept(enum gw_error e)
+{
+	return e == GW_ERR_MALFORMED_JSON || e == GW_ERR_NOT_OBJECT ||
+		e == GW_ERR_PAYLOAD || e == GW_ERR_NUL_CHARACTER;
+}
+
+void
+ingest_error_free(struct gw_ingest_error *err)
+{
+	free(err->fields);
+	free(err->tid);
+	err->fields = err->tid = NULL;
+	err->fields_len = err->tid_len = 0;
 }
 
 void
@@ -44,17 +64,17 @@ ingest_record_free(struct gw_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-/* A malloc'd UTF-8 copy of a header value; false on a NUL byte or no memory. */
+/*
+ * A malloc'd UTF-8 copy of a header value; false when out of memory.  A
+ * NUL byte is shown as U+FFFD and sets *nul (the caller refuses the
+ * request, and the copy is for the quarantine only).
+ */
 static bool
 header_text(const char *value, size_t len, char **out, size_t *out_len, bool *nul)
 {
-	*nul = false;
 	if (len > 0 && memchr(value, '\0', len) != NULL)
-	{
 		*nul = true;
-		return false;
-	}
-	*out = text_to_utf8(value, len, out_len);
+	*out = text_to_utf8_shown(value, len, out_len);
 	return *out != NULL;
 }
 
@@ -87,12 +107,6 @@ ingest_v2_header(struct gw_v2 *v2, const char *name, size_t name_len,
 	}
 	if (v2->seen & (1u << f))
 		return;					/* the first one wins */
-	if (value_len > 0 && memchr(value, '\0', value_len) != NULL)
-	{
-		v2->nul = true;
-		v2->failed = true;
-		return;
-	}
 	v2->seen |= 1u << f;
 	/* "name":"value", written directly: names are plain ASCII */
 	if (v2->fields.len > 1)
@@ -100,6 +114,23 @@ ingest_v2_header(struct gw_v2 *v2, const char *name, size_t name_len,
 	buf_append(&v2->fields, "\"", 1);
 	buf_append(&v2->fields, tm_field_names[f], strlen(tm_field_names[f]));
 	buf_append(&v2->fields, "\":", 2);
+	if (value_len > 0 && memchr(value, '\0', value_len) != NULL)
+	{
+		/* refused at the end; the quarantine's copy shows the NUL */
+		char	   *shown;
+		size_t		shown_len;
+
+		v2->nul = true;
+		shown = text_to_utf8_shown(value, value_len, &shown_len);
+		if (shown == NULL)
+		{
+			v2->failed = true;
+			return;
+		}
+		text_json_string(&v2->fields, shown, shown_len);
+		free(shown);
+		return;
+	}
 	text_json_string(&v2->fields, value, value_len);
 }
 
@@ -110,13 +141,20 @@ ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
 	bool		ok = false;
 
 	memset(rec, 0, sizeof(*rec));
+	memset(err, 0, sizeof(*err));
 	buf_append(&v2->fields, "}", 1);
 	if (v2->failed || buf_failed(&v2->fields))
 	{
-		if (v2->nul)
-			set_error(err, GW_ERR_NUL_CHARACTER, "a header value contains a NUL byte", NULL);
-		else
-			set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+		set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+		goto done;
+	}
+	if (v2->nul)
+	{
+		set_error(err, GW_ERR_NUL_CHARACTER, "a header value contains a NUL byte", NULL);
+		err->fields = buf_steal(&v2->fields, &err->fields_len);
+		err->tid = v2->tid;
+		err->tid_len = v2->tid_len;
+		v2->tid = NULL;
 		goto done;
 	}
 	rec->fields = buf_steal(&v2->fields, &rec->fields_len);
@@ -226,11 +264,20 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 	const char *key;
 	json_t	   *item;
 	bool		has_external = false;
-	bool		nul;
+	bool		nul = false;
 	char		msg[256];
 	char		details[256];
 
 	memset(rec, 0, sizeof(*rec));
+	memset(err, 0, sizeof(*err));
+	if (tid != NULL)
+	{
+		if (!header_text(tid, strlen(tid), &rec->tid, &rec->tid_len, &nul))
+		{
+			set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+			return false;
+		}
+	}
 	root = json_loadb(body, body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (root == NULL)
 	{
@@ -239,7 +286,7 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 		snprintf(details, sizeof(details), "The error is at byte offset %d of the request body.",
 				 jerr.position);
 		set_error(err, GW_ERR_MALFORMED_JSON, msg, details);
-		return false;
+		goto fail;
 	}
 	if (!json_is_object(root))
 	{
@@ -301,15 +348,6 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 		}
 	}
 
-	if (tid != NULL)
-	{
-		if (!header_text(tid, strlen(tid), &rec->tid, &rec->tid_len, &nul))
-		{
-			set_error(err, GW_ERR_OUT_OF_MEMORY, "out of memory", NULL);
-			goto fail;
-		}
-	}
-
 	rec->fields = write_object(root, &rec->fields_len);
 	if (rec->fields == NULL)
 	{
@@ -321,6 +359,10 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 
 fail:
 	json_decref(root);
+	/* the telemetry id goes to the quarantine with the body */
+	err->tid = rec->tid;
+	err->tid_len = rec->tid_len;
+	rec->tid = NULL;
 	ingest_record_free(rec);
 	return false;
 }

@@ -50,12 +50,21 @@ struct gw_record
 	size_t		tid_len;
 };
 
-/* Why a request could not become a record. */
+/*
+ * Why a request could not become a record, and what of it the quarantine
+ * keeps (telemetrics_api.quarantine_request).  The two copies are
+ * malloc'd, valid UTF-8 without NUL bytes (a NUL shown as U+FFFD), NULL
+ * when there is nothing to keep; release them with ingest_error_free.
+ */
 struct gw_ingest_error
 {
 	enum gw_error error;
 	char		message[256];
 	char		details[256];	/* "" = none */
+	char	   *fields;			/* v2: the fields as a JSON object; v3: NULL */
+	size_t		fields_len;
+	char	   *tid;			/* the X-Telemetry-TID, if sent */
+	size_t		tid_len;
 };
 
 /* The builder for a v2 record: feed it every header, then the body. */
@@ -65,8 +74,8 @@ struct gw_v2
 	unsigned	seen;			/* bit per TmFieldId already written */
 	char	   *tid;
 	size_t		tid_len;
-	bool		failed;			/* out of memory, or a value with a NUL byte */
-	bool		nul;			/* the failure was a NUL byte */
+	bool		failed;			/* out of memory */
+	bool		nul;			/* a value held a NUL byte (shown as U+FFFD) */
 };
 
 /* ingest_v2_begin: start a v2 record.  Always call ingest_v2_end. */
@@ -79,8 +88,9 @@ extern void ingest_v2_header(struct gw_v2 *v2, const char *name, size_t name_len
 /*
  * ingest_v2_end
  *		Finish: on success fill *rec (payload borrows body, which must
- *		outlive rec) and return true; otherwise fill *err.  Releases the
- *		builder either way.
+ *		outlive rec) and return true; otherwise fill *err (with the fields
+ *		and telemetry id to keep when a value held a NUL byte).  Releases
+ *		the builder either way.
  */
 extern bool ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
 						  struct gw_record *rec, struct gw_ingest_error *err);
@@ -90,11 +100,24 @@ extern bool ingest_v2_end(struct gw_v2 *v2, const char *body, size_t body_len,
  *		Parse a v3 body.  tid and external are the X-Telemetry-TID and
  *		X-CLR-External header values (NUL-terminated; NULL if absent).  On
  *		success fill *rec (owning everything) and return true; otherwise
- *		fill *err (malformed JSON says where: line, column, byte offset).
+ *		fill *err (malformed JSON says where: line, column, byte offset;
+ *		the telemetry id is copied for the quarantine).
  */
 extern bool ingest_v3(const char *body, size_t body_len, const char *tid,
 					  const char *external, struct gw_record *rec,
 					  struct gw_ingest_error *err);
+
+/*
+ * ingest_error_kept
+ *		Whether a request refused with e is a record the client meant to
+ *		send, to be kept in the quarantine: a body that is not JSON, not an
+ *		object or without a string payload, and a value holding NUL
+ *		(GW103 to GW106).  Not out of memory.
+ */
+extern bool ingest_error_kept(enum gw_error e);
+
+/* ingest_error_free: release the copies err owns. */
+extern void ingest_error_free(struct gw_ingest_error *err);
 
 /* ingest_record_free: release what rec owns; rec is zeroed. */
 extern void ingest_record_free(struct gw_record *rec);

@@ -19,6 +19,7 @@
 #include "static.h"
 
 /* Type OIDs (fixed in PostgreSQL's catalog, pg_type.dat). */
+#define BYTEAOID		17
 #define TEXTOID			25
 #define BYTEAARRAYOID	1001
 #define TEXTARRAYOID	1009
@@ -40,6 +41,11 @@ const struct gw_statement route_statements[GW_NUM_STATEMENTS] = {
 		"b.record OPERATOR(pg_catalog.->>) 'id' "
 		"FROM telemetrics_api.ingest_batch($1, $2, $3) AS b",
 		3, {JSONBARRAYOID, BYTEAARRAYOID, TEXTARRAYOID}, false, false
+	},
+	[GW_STMT_QUARANTINE_REQUEST] = {
+		"quarantine_request",
+		"SELECT telemetrics_api.quarantine_request($1, $2, $3::pg_catalog.jsonb, $4, $5)::pg_catalog.text",
+		5, {TEXTOID, TEXTOID, TEXTOID, BYTEAOID, TEXTOID}, false, false
 	},
 	[GW_STMT_QUERY_RECORDS] = {
 		"query_records",

@@ -83,6 +83,7 @@ struct gw_statement
 enum
 {
 	GW_STMT_INGEST_BATCH = 0,
+	GW_STMT_QUARANTINE_REQUEST,	/* an ingest request that is not a record */
 	GW_STMT_QUERY_RECORDS,
 	GW_STMT_VERSION,
 	/* the read and management API (docs/ui.md), p_params jsonb each */

@@ -100,9 +100,19 @@ main(void)
 	CHECK(ok && rec.tid == NULL && rec.payload_len == 0, "no TID header: NULL TID; empty body");
 	ingest_record_free(&rec);
 	ingest_v2_begin(&v2);
+	header(&v2, "Machine-Id", "m1");
 	ingest_v2_header(&v2, "severity", 8, "1\0x", 3);
+	ingest_v2_header(&v2, "X-Telemetry-TID", 15, "t\0", 2);
 	ok = ingest_v2_end(&v2, NULL, 0, &rec, &err);
 	CHECK(!ok && err.error == GW_ERR_NUL_CHARACTER, "a NUL byte in a header value is a 400");
+	CHECK(ingest_error_kept(err.error), "a NUL byte in a header value is quarantined");
+	CHECK(err.fields && strcmp(err.fields, "{\"machine_id\":\"m1\",\"severity\":\"1\xEF\xBF\xBDx\"}") == 0 &&
+		  err.fields_len == strlen(err.fields),
+		  "the quarantine's fields show the NUL as U+FFFD (%s)", err.fields ? err.fields : "NULL");
+	CHECK(err.tid && strcmp(err.tid, "t\xEF\xBF\xBD") == 0 && err.tid_len == 4,
+		  "the quarantine's telemetry id shows its NUL as U+FFFD");
+	ingest_error_free(&err);
+	CHECK(err.fields == NULL && err.tid == NULL, "ingest_error_free clears the copies");
 
 	/* v3: the real client's body */
 	body = "{\"record_format_version\":\"4\",\"severity\":\"1\",\"build\":\"\\\"12\\\"\","
@@ -181,6 +191,14 @@ main(void)
 	body = "{\"payload\":\"\"} x";
 	ok = ingest_v3(body, strlen(body), NULL, NULL, &rec, &err);
 	CHECK(!ok && err.error == GW_ERR_MALFORMED_JSON, "trailing garbage is malformed");
+	CHECK(err.fields == NULL && err.tid == NULL, "no telemetry id sent: none to keep");
+	ok = ingest_v3(body, strlen(body), "tid-\xe9", NULL, &rec, &err);
+	CHECK(!ok && ingest_error_kept(err.error) && err.fields == NULL &&
+		  err.tid && strcmp(err.tid, "tid-\xc3\xa9") == 0,
+		  "a refused v3 body keeps its telemetry id (as UTF-8), and no fields");
+	ingest_error_free(&err);
+	CHECK(!ingest_error_kept(GW_ERR_OUT_OF_MEMORY) && !ingest_error_kept(GW_ERR_BODY_TOO_LARGE) &&
+		  !ingest_error_kept(GW_ERR_CONTENT_TYPE), "only GW103 to GW106 are kept");
 
 	/* text helpers */
 	CHECK(text_media_type_is("Application/JSON; charset=utf-8", "application/json"),
@@ -197,6 +215,13 @@ main(void)
 	free(s);
 	s = text_to_utf8("\xc3\xa9", 2, &n);
 	CHECK(s && n == 2 && strcmp(s, "\xc3\xa9") == 0, "UTF-8 stays as it is");
+	free(s);
+	s = text_to_utf8_shown("a\0\xe9\0", 4, &n);
+	CHECK(s && n == 9 && memcmp(s, "a\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD", 10) == 0,
+		  "NUL bytes shown as U+FFFD, the rest read as Latin-1");
+	free(s);
+	s = text_to_utf8_shown("ok", 2, &n);
+	CHECK(s && n == 2 && strcmp(s, "ok") == 0, "without NUL: as text_to_utf8");
 	free(s);
 
 	return test_done();

@@ -70,6 +70,53 @@ text_to_utf8(const char *s, size_t len, size_t *out_len)
 	return out;
 }
 
+char *
+text_to_utf8_shown(const char *s, size_t len, size_t *out_len)
+{
+	size_t		n;
+	size_t		nuls = 0;
+	size_t		i;
+	size_t		o = 0;
+	char	   *u = text_to_utf8(s, len, &n);
+	char	   *out;
+
+	if (u == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (u[i] == '\0')
+			nuls++;
+	if (nuls == 0)
+	{
+		*out_len = n;
+		return u;
+	}
+	if (nuls > (SIZE_MAX - n - 1) / 2)
+	{
+		free(u);
+		return NULL;
+	}
+	out = malloc(n + 2 * nuls + 1);	/* each NUL becomes three bytes */
+	if (out == NULL)
+	{
+		free(u);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (u[i] == '\0')
+		{
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+		else
+			out[o++] = u[i];
+	}
+	out[o] = '\0';
+	free(u);
+	*out_len = o;
+	return out;
+}
+
 void
 text_json_string(struct gw_buf *b, const char *s, size_t len)
 {

@@ -23,6 +23,14 @@
  */
 extern char *text_to_utf8(const char *s, size_t len, size_t *out_len);
 
+/*
+ * text_to_utf8_shown
+ *		text_to_utf8, with every NUL byte shown as U+FFFD: a copy for
+ *		display or for a text column, never for a value to be judged.
+ *		Returns NULL when out of memory.
+ */
+extern char *text_to_utf8_shown(const char *s, size_t len, size_t *out_len);
+
 struct gw_buf;
 
 /*

@@ -21,6 +21,8 @@ SELECT jsonb_array_length(telemetrics_api.query_records(p_machine_id => 'privile
 SELECT telemetrics_api.version();
 -- rejections still raise, and are still quarantined
 SELECT telemetrics_api.ingest('{}', 'x'::text, 'wrong-tid-of-privileges');
+-- and it may keep a request that was not a record
+SELECT telemetrics_api.quarantine_request('GW103', 'malformed JSON', NULL, 'x', 'tid-of-privileges') IS NOT NULL AS kept;
 
 -- but no direct access to anything else
 SELECT count(*) FROM telemetrics.records;
@@ -44,7 +46,7 @@ RESET ROLE;
 SELECT count(*) AS gateway_record FROM telemetrics.records WHERE machine_id = 'privileges';
 -- the rejection raised by the gateway role was quarantined
 SELECT sqlstate, message, fields, payload_excerpt, repeat_count FROM telemetrics.quarantine
-WHERE tid = 'wrong-tid-of-privileges';
+WHERE tid IN ('wrong-tid-of-privileges', 'tid-of-privileges') ORDER BY sqlstate;
 
 -- a role granted INSERT on the records alone: the rollup trigger runs
 -- with its privileges, so it may not read the population sets or append

@@ -95,3 +95,58 @@ SELECT count(*) AS rows, sum(repeat_count) AS rejections FROM telemetrics.quaran
 -- what is being refused, and by whom
 SELECT sqlstate, message, classification, records, rejections, machines
 FROM telemetrics.quarantine_summary ORDER BY rejections DESC, message;
+
+-- a request a transport refused before it became a record (the gateway's
+-- GW103 to GW106): kept in the caller's transaction with the code and
+-- message it was answered with, its body as the payload
+TRUNCATE telemetrics.quarantine;
+SELECT telemetrics_api.quarantine_request('GW103',
+	'malformed JSON at line 1, column 18: string or ''}'' expected near ''}''', NULL,
+	convert_to('{"severity": "1",}', 'UTF8'), '6907c830-eed9-4ce9-81ae-76daf8d88f0f') IS NOT NULL AS kept;
+SELECT sqlstate, message, classification, machine_id, fields, tid, payload_excerpt,
+	   payload_bytes, repeat_count
+FROM telemetrics.quarantine;
+-- sent again: the same row, counted
+SELECT telemetrics_api.quarantine_request('GW103',
+	'malformed JSON at line 1, column 18: string or ''}'' expected near ''}''', NULL,
+	convert_to('{"severity": "1",}', 'UTF8'), '6907c830-eed9-4ce9-81ae-76daf8d88f0f')
+	= (SELECT id FROM telemetrics.quarantine) AS same_row;
+SELECT count(*) AS rows, sum(repeat_count) AS rejections FROM telemetrics.quarantine;
+-- with fields (a v2 header that held a NUL byte, shown as U+FFFD): the
+-- classification and machine id get their columns; the body is read as
+-- Latin-1 when it is not UTF-8; a rolled-back call keeps nothing
+SELECT telemetrics_api.quarantine_request('GW106', 'a header value contains a NUL byte',
+	'{"classification": "org.clearlinux/q/request", "machine_id": "q-req\ufffd"}',
+	'\x6162e900'::bytea) IS NOT NULL AS kept;
+SELECT sqlstate, classification, machine_id, tid, payload_excerpt, payload_bytes
+FROM telemetrics.quarantine WHERE sqlstate = 'GW106';
+BEGIN;
+SELECT telemetrics_api.quarantine_request('GW105', 'JSON member "payload" is missing', NULL, '{}') IS NOT NULL AS kept;
+ROLLBACK;
+SELECT count(*) AS after_rollback FROM telemetrics.quarantine WHERE sqlstate = 'GW105';
+-- nothing but the code and the message is required
+SELECT telemetrics_api.quarantine_request('22P02', 'no body', NULL, NULL) IS NOT NULL AS kept;
+SELECT sqlstate, fields, tid, payload_excerpt, payload_bytes FROM telemetrics.quarantine
+WHERE sqlstate = '22P02';
+-- 0 rows allowed: nothing kept, NULL
+SET telemetrics.quarantine_max_rows = 0;
+SELECT telemetrics_api.quarantine_request('GW104', 'the request body must be a JSON object', NULL, '[1]') AS id;
+RESET telemetrics.quarantine_max_rows;
+-- bad calls, each with its SQLSTATE and message; none keeps anything
+CREATE FUNCTION pg_temp.request(p_code text, p_message text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM telemetrics_api.quarantine_request(p_code, p_message, NULL, NULL);
+	RETURN 'kept';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+SELECT c, m, pg_temp.request(c, m) FROM (VALUES
+	(NULL, 'm'), ('GW103', NULL), ('gw103', 'm'), ('GW1034', 'm'), ('GW10', 'm'),
+	('GW 03', 'm'), ('GW103', '')) v(c, m);
+SELECT pg_temp.request('GW103', repeat('m', 1001)) AS too_long,
+	   pg_temp.request('GW103', repeat('m', 1000)) AS longest;
+-- (the kept one had no fields, body or telemetry id, like the 22P02 row
+-- above: the same content, so that row was counted and took its code)
+SELECT sqlstate, left(message, 12) AS message, repeat_count FROM telemetrics.quarantine ORDER BY id;

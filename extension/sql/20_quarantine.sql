@@ -1,7 +1,7 @@
 -- Quarantine: rejected records, kept so that operators can see which probes
 -- fail and why.  Bounded (telemetrics.quarantine_max_rows) and keyed by
 -- content: a re-sent rejected record raises repeat_count instead of adding
--- a row.  Written by the ingest functions (quarantine.c).
+-- a row.  Written by the ingest functions and quarantine_request (quarantine.c).
 
 CREATE TABLE telemetrics.quarantine (
 	id				bigint		GENERATED ALWAYS AS IDENTITY,
@@ -29,13 +29,13 @@ COMMENT ON COLUMN telemetrics.quarantine.content_key IS 'SHA-256 of the telemetr
 COMMENT ON COLUMN telemetrics.quarantine.first_seen IS 'when the record was first rejected';
 COMMENT ON COLUMN telemetrics.quarantine.last_seen IS 'when it was last rejected';
 COMMENT ON COLUMN telemetrics.quarantine.repeat_count IS 'how many times it was rejected (1 = once)';
-COMMENT ON COLUMN telemetrics.quarantine.sqlstate IS 'SQLSTATE of the rejection';
+COMMENT ON COLUMN telemetrics.quarantine.sqlstate IS 'SQLSTATE of the rejection, or the gateway''s code (GW103 to GW106) for a request that was not a record';
 COMMENT ON COLUMN telemetrics.quarantine.message IS 'the rejection message (the reference backend''s text)';
 COMMENT ON COLUMN telemetrics.quarantine.classification IS 'the record''s Classification, if it had one (first 256 bytes)';
 COMMENT ON COLUMN telemetrics.quarantine.machine_id IS 'the record''s Machine-Id, if it had one (first 256 bytes)';
 COMMENT ON COLUMN telemetrics.quarantine.fields IS 'the record fields as received';
 COMMENT ON COLUMN telemetrics.quarantine.tid IS 'the X-Telemetry-TID it came with';
-COMMENT ON COLUMN telemetrics.quarantine.payload_excerpt IS 'the start of the payload (telemetrics.quarantine_payload_bytes)';
+COMMENT ON COLUMN telemetrics.quarantine.payload_excerpt IS 'the start of the payload (telemetrics.quarantine_payload_bytes); of the request body, for a request that was not a record';
 COMMENT ON COLUMN telemetrics.quarantine.payload_bytes IS 'the whole payload''s size in bytes';
 
 -- quarantine_add: insert or count a rejection; keep at most p_max_rows rows,

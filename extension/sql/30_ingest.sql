@@ -35,6 +35,17 @@ COMMENT ON FUNCTION telemetrics_api.ingest_batch(jsonb[], bytea[], text[]) IS
 	'validate and store many records in one call and one transaction; one row per record in input order: '
 	'outcome stored, duplicate or rejected (with sqlstate and message); rejections do not abort the others';
 
+CREATE FUNCTION telemetrics_api.quarantine_request(
+	p_code text, p_message text, p_fields jsonb, p_body bytea, p_tid text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'telemetrics_quarantine_request';
+COMMENT ON FUNCTION telemetrics_api.quarantine_request(text, text, jsonb, bytea, text) IS
+	'keep in telemetrics.quarantine a request a transport refused before it became a record (the gateway''s GW103 to GW106), '
+	'with the code and message it was answered with, its fields if any, its body (kept like a payload) and its X-Telemetry-TID; '
+	'counted like a rejected record when it comes again; returns the row id (NULL when quarantine_max_rows is 0)';
+
 CREATE FUNCTION telemetrics_api.version()
 RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  fields, metric, metricsText, pgRunning, pgStart, pgStop, postV2, postV3, request, sleep,
+  TID, fields, lit, metric, metricsText, pgRunning, pgStart, pgStop, postV2, postV3, psql, request, sleep,
   startGateway, stopClean, storedRecords, until,
 } from './lib.mjs';
 
@@ -20,6 +20,11 @@ function is503(r) {
 
 describe('the database stops and starts again', () => {
   let gw;
+  const notRecordBody = `{"not": "a record", "sent": ${Date.now()}`;
+  const notRecord = () => request(gw.port, 'POST', '/v3/collector',
+    [['X-Telemetry-TID', TID], ['Content-Type', 'application/json']], notRecordBody);
+  const keptNotRecord = () => psql(`SELECT sqlstate || '|' || message || '|' || repeat_count
+    FROM telemetrics.quarantine WHERE payload_excerpt = ${lit(notRecordBody)}`);
   before(async () => { gw = await startGateway(); });
   after(async () => {
     if (!(await pgRunning())) await pgStart();
@@ -48,6 +53,9 @@ describe('the database stops and starts again', () => {
       is503(await postV3(gw.port, down));
       is503(await request(gw.port, 'GET', '/healthz'));
       is503(await request(gw.port, 'GET', '/api/records'));
+      // a body that is not a record cannot be kept: 503, so that the
+      // client sends it again (below) instead of it being lost
+      is503(await notRecord());
       assert.ok(Date.now() - t0 < 8000, `503s took ${Date.now() - t0} ms`);
       // /metrics does not need the database
       assert.equal((await request(gw.port, 'GET', '/metrics')).status, 200);
@@ -77,6 +85,11 @@ describe('the database stops and starts again', () => {
       assert.equal(storedRecords(f.machine_id).length, 1);
     }
     assert.equal(storedRecords(down.machine_id).length, 0, 'nothing was stored while it was down');
+    assert.equal(keptNotRecord(), '', 'nothing was quarantined while it was down');
+    const again = await notRecord();
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.json.code, 'GW103');
+    assert.equal(keptNotRecord(), `GW103|${again.json.message}|1`, 'sent again once it is up: kept');
     for (const f of burst) {
       const n = storedRecords(f.machine_id).length;
       if (f.status === 201) assert.equal(n, 1, 'a 201 means committed');
