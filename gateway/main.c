@@ -289,30 +289,22 @@ hash_password(void)
 	return 0;
 }
 
-/* Parse the environment, then the command line.  Exits on errors. */
+/*
+ * Parse the command line, then the environment variable of every option
+ * the command line did not set (so a flag beats its variable, even a
+ * variable whose value is bad, which is then not read).  Exits on errors.
+ */
 static void
 parse_options(int argc, char **argv)
 {
 	struct option longopts[NOPTIONS + 4];
+	bool		given[NOPTIONS] = {false};
 	size_t		i;
 	int			c;
 	int			index;
 
 	for (i = 0; i < NOPTIONS; i++)
 	{
-		char		env[64];
-		char		source[128];
-		size_t		k;
-		const char *value;
-
-		snprintf(env, sizeof(env), "TELEMETRICS_GATEWAY_%s", options[i].name);
-		for (k = 0; env[k]; k++)
-			env[k] = (env[k] == '-') ? '_' : (char) (env[k] >= 'a' && env[k] <= 'z' ? env[k] - 32 : env[k]);
-		value = getenv(env);
-		snprintf(source, sizeof(source), "environment variable %s", env);
-		if (value != NULL && !set_option(&options[i], value, source))
-			exit(2);
-
 		longopts[i].name = options[i].name;
 		longopts[i].has_arg = options[i].kind == OPT_BOOL ? no_argument : required_argument;
 		longopts[i].flag = NULL;
@@ -366,6 +358,25 @@ parse_options(int argc, char **argv)
 		i = (size_t) (c - 1000);
 		snprintf(source, sizeof(source), "--%s", options[i].name);
 		if (!set_option(&options[i], optarg, source))
+			exit(2);
+		given[i] = true;
+	}
+
+	for (i = 0; i < NOPTIONS; i++)
+	{
+		char		env[64];
+		char		source[128];
+		size_t		k;
+		const char *value;
+
+		if (given[i])
+			continue;
+		snprintf(env, sizeof(env), "TELEMETRICS_GATEWAY_%s", options[i].name);
+		for (k = 0; env[k]; k++)
+			env[k] = (env[k] == '-') ? '_' : (char) (env[k] >= 'a' && env[k] <= 'z' ? env[k] - 32 : env[k]);
+		value = getenv(env);
+		snprintf(source, sizeof(source), "environment variable %s", env);
+		if (value != NULL && !set_option(&options[i], value, source))
 			exit(2);
 	}
 	if (optind < argc)

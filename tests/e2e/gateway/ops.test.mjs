@@ -228,6 +228,12 @@ describe('flags and environment', () => {
     try {
       assert.equal((await postV2(gw2.port, fields(), 'x'.repeat(200))).status, 201);
     } finally { await stopClean(gw2); }
+    // a flag also beats a variable whose value is bad: the variable is not read
+    const gw3 = await startGateway(['--max-body', '1k'], { env: { TELEMETRICS_GATEWAY_MAX_BODY: 'lots' } });
+    try {
+      assert.equal((await postV2(gw3.port, fields(), 'x'.repeat(200))).status, 201);
+      assert.equal((await postV2(gw3.port, fields(), 'x'.repeat(2000))).status, 413);
+    } finally { await stopClean(gw3); }
   });
 
   test('a port in use: exit status 1 with a message', async () => {
