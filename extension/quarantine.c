@@ -234,8 +234,10 @@ run_quarantine_add(const QuarantineRow *row)
 	args[8] = Int32GetDatum(row->payload_bytes);
 	args[9] = Int32GetDatum(row->max_rows);
 	ret = SPI_execute_with_args(quarantine_sql, 10, types, args, nulls, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "telemetrics.quarantine_add failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed != 1)
+		elog(ERROR, "telemetrics.quarantine_add returned " UINT64_FORMAT " rows", SPI_processed);
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? -1 : DatumGetInt64(id);
 }

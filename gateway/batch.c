@@ -456,22 +456,32 @@ run_ingest(struct worker *w, struct gw_job **jobs, int n)
 	}
 }
 
-/* Run one statement job: the first column of the first row is the body. */
+/*
+ * Run one statement job: the first column of the first row is the body.  A
+ * lost connection is tried again once, on a new one; a serialization
+ * failure or deadlock (40001, 40P01: the statement's transaction was
+ * rolled back) up to three times.
+ */
 static void
 run_statement(struct worker *w, struct gw_job *job)
 {
-	int			attempt;
+	bool		reconnected = false;
+	int			conflicts = 0;
 
-	for (attempt = 0; attempt < 2; attempt++)
+	for (;;)
 	{
 		bool		lost;
+		const char *sqlstate;
 		PGresult   *res = db_exec(&w->db, job->statement, job->values, job->lengths, &lost);
 
 		if (lost)
 		{
 			worker_lost(w);
-			if (attempt == 0 && worker_reconnect(w))
+			if (!reconnected && worker_reconnect(w))
+			{
+				reconnected = true;
 				continue;
+			}
 			job_set_error(job, GW_ERR_DB_UNAVAILABLE, "the database is unavailable", NULL);
 			return;
 		}
@@ -496,12 +506,20 @@ run_statement(struct worker *w, struct gw_job *job)
 				job->body_len = len;
 				job->status = 200;
 			}
+			PQclear(res);
+			return;
 		}
-		else
+		sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (sqlstate != NULL && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) &&
+			conflicts++ < 3)
 		{
-			count_statement_error(res);
-			job_set_db_error(job, res);
+			gw_log(GW_LOG_INFO, "worker %d: statement %s hit %s; running it again",
+				   w->number, route_statements[job->statement].name, sqlstate);
+			PQclear(res);
+			continue;
 		}
+		count_statement_error(res);
+		job_set_db_error(job, res);
 		PQclear(res);
 		return;
 	}

@@ -262,9 +262,7 @@ v3_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
  *		A request on an ingest route that is not a record (GW103 to GW106):
  *		keep it in the quarantine before answering, so that, like a record
  *		the extension rejects, it is never lost silently.  Takes over *err.
- *		The answer is the refusal once the quarantine row is committed, or
- *		the job's error (a 503 when the database is unavailable: the client
- *		sends it again later, and then it is kept).
+ *		The answer comes once the quarantine job is done (reply_refusal).
  */
 static enum MHD_Result
 start_quarantine(struct gw_request *req, struct gw_ingest_error *err)
@@ -293,13 +291,24 @@ start_quarantine(struct gw_request *req, struct gw_ingest_error *err)
 	return submit(req);
 }
 
-/* The quarantine job is done: the refusal, or why it could not be kept. */
+/*
+ * The quarantine job is done: answer the refusal.  When the database was
+ * unavailable or too busy (a 503), answer that instead, so that the client
+ * sends the request again and it is kept then.  Any other failure (the
+ * function missing or not granted: a broken installation) is logged, and
+ * the client still gets its 400.
+ */
 static enum MHD_Result
 reply_refusal(struct gw_request *req)
 {
-	if (req->job.status != 200)
+	const char *code = err_code(req->refusal.error);
+
+	if (req->job.status == 503)
 		return reply_job(req);
-	metrics_record(GW_OUTCOME_REJECTED, err_code(req->refusal.error));
+	if (req->job.status != 200)
+		gw_log(GW_LOG_ERROR, "could not keep a refused request (%s) in telemetrics.quarantine: %u %.300s",
+			   code, req->job.status, req->job.body ? req->job.body : "");
+	metrics_record(GW_OUTCOME_REJECTED, code);
 	return reply_error(req, req->refusal.error, req->refusal.message,
 					   req->refusal.details[0] ? req->refusal.details : NULL, NULL);
 }

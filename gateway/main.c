@@ -6,8 +6,8 @@
  *
  * Every option has an environment variable, TELEMETRICS_GATEWAY_<NAME>
  * (--max-body: TELEMETRICS_GATEWAY_MAX_BODY); a flag beats its variable,
- * which beats the default.  An invalid value in either is a clear error
- * and exit status 2.
+ * which beats the default.  An invalid value is a clear error and exit
+ * status 2 (a variable is not read when its flag is given).
  *
  * Threads: MHD's thread pool (--threads) runs the HTTP side, the database
  * workers (--db-connections) run SQL, and this main thread waits for

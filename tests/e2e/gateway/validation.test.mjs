@@ -170,7 +170,7 @@ describe('requests that are not records (the gateway\'s own 400s), quarantined',
   });
 
   test('invalid UTF-8 in a JSON body is malformed JSON; the body is kept as Latin-1', async () => {
-    const r = await v3(Buffer.from('{"payload":"\xff"}', 'latin1'), '/v3/collector', 'tid-\xe9');
+    const r = await v3(Buffer.from('{"payload":"\xff"}', 'latin1'), '/v3/collector', Buffer.from('tid-\xe9', 'latin1'));
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 'GW103');
     const kept = keptBody('{"payload":"\u00ff"}');
@@ -203,6 +203,24 @@ describe('requests that are not records (the gateway\'s own 400s), quarantined',
       assert.equal(kept[0].repeat_count, 1);
     }
     assert.equal(storedRecords(f.machine_id).length, 0);
+  });
+
+  test('when the quarantine cannot be written for another reason than an outage: still the 400, and an error logged', async () => {
+    const body = `{"broken": "installation", "sent": ${Date.now()}`;
+    psql('REVOKE EXECUTE ON FUNCTION telemetrics_api.quarantine_request(text, text, jsonb, bytea, text) FROM telemetrics_gateway');
+    let r;
+    try {
+      r = await v3(body);
+    } finally {
+      psql('GRANT EXECUTE ON FUNCTION telemetrics_api.quarantine_request(text, text, jsonb, bytea, text) TO telemetrics_gateway');
+    }
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.code, 'GW103');
+    assert.deepEqual(keptBody(body), []);
+    assert.match(gw.logText(), /could not keep a refused request \(GW103\) in telemetrics\.quarantine: 403 .*42501/);
+    // granted again: kept
+    assert.equal((await v3(body)).status, 400);
+    assert.equal(keptBody(body).length, 1);
   });
 
   test('a raw NUL byte in a v2 header value: libmicrohttpd cuts the value there (a known limitation)', async () => {
