@@ -6,9 +6,9 @@
  *
  * Both functions run the same pipeline over an array of IngestItems:
  *
- *	1. read each record's fields out of its jsonb object and validate them
- *	   (fields.c); a record that fails is rejected with the reference's
- *	   message and a SQLSTATE;
+ *	1. read each record's fields out of its jsonb object, or out of its JSON
+ *	   text (fields_json.c), and validate them (fields.c); a record that
+ *	   fails is rejected with the reference's message and a SQLSTATE;
  *	2. make sure today's partition exists (partitions.c);
  *	3. in one subtransaction, with one statement each for the whole batch:
  *	   claim the (event id, machine id) keys of version-4 records, insert
@@ -53,10 +53,12 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "fields_json.h"
 #include "telemetrics.h"
 
 PG_FUNCTION_INFO_V1(telemetrics_ingest);
 PG_FUNCTION_INFO_V1(telemetrics_ingest_batch);
+PG_FUNCTION_INFO_V1(telemetrics_ingest_batch_text);
 
 /* Where one record stands. */
 typedef enum ItemState
@@ -71,7 +73,11 @@ typedef enum ItemState
 typedef struct IngestItem
 {
 	int			ord;			/* 1-based position in the call */
-	Jsonb	   *fields;			/* as received; NULL if none */
+	Jsonb	   *fields;			/* as received (or made from fields_json);
+								 * NULL if none */
+	const char *fields_json;	/* the fields as JSON text, if so received */
+	int			fields_json_len;
+	bool		fields_json_bad;	/* that text is not JSON */
 	const char *tid;			/* the X-Telemetry-TID it came with, or NULL */
 	size_t		tid_len;
 	const unsigned char *payload;	/* raw bytes; NULL if empty */
@@ -115,6 +121,35 @@ static SPIPlanPtr plan_drop_key = NULL;
  * Reading a record's fields
  * ----------------------------------------------------------------
  */
+
+/*
+ * item_fields_jsonb
+ *		The record's fields as jsonb: as received, or made from the JSON text
+ *		received; text that is not JSON becomes a jsonb string holding it
+ *		(so that the quarantine keeps it, and tells such records apart).  In
+ *		the current context.
+ */
+static Jsonb *
+item_fields_jsonb(IngestItem *item)
+{
+	if (item->fields == NULL && item->fields_json != NULL)
+	{
+		if (item->fields_json_bad)
+		{
+			JsonbValue	v;
+
+			v.type = jbvString;
+			v.val.string.val = unconstify(char *, item->fields_json);
+			v.val.string.len = item->fields_json_len;
+			item->fields = JsonbValueToJsonb(&v);
+		}
+		else
+			item->fields = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															  CStringGetDatum(pnstrdup(item->fields_json,
+																					   item->fields_json_len))));
+	}
+	return item->fields;
+}
 
 /*
  * item_read_fields
@@ -213,6 +248,28 @@ item_validate(IngestItem *item)
 	item->in.payload = item->payload;
 	item->in.payload_len = item->payload_len;
 
+	if (item->fields_json != NULL)
+	{
+		const char *sqlstate;
+		char	   *message;
+
+		switch (tm_fields_from_json(item->fields_json, item->fields_json_len,
+									item->in.field, &sqlstate, &message))
+		{
+			case TM_FIELDS_OK:
+				break;
+			case TM_FIELDS_NOT_OBJECT:
+				item_reject(item, "22023", "record fields must be a JSON object");
+				return;
+			case TM_FIELDS_INVALID:
+				item->fields_json_bad = true;
+				item_reject(item, sqlstate, message);
+				return;
+			case TM_FIELDS_USE_JSONB:
+				item->fields = item_fields_jsonb(item);
+				break;
+		}
+	}
 	if (!item_read_fields(item))
 	{
 		item_reject(item, "22023", "record fields must be a JSON object");
@@ -875,7 +932,7 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 				continue;
 			rej.sqlstate = items[i].sqlstate;
 			rej.message = items[i].message;
-			rej.fields = items[i].fields;
+			rej.fields = item_fields_jsonb(&items[i]);
 			rej.tid = items[i].tid ? pnstrdup(items[i].tid, items[i].tid_len) : NULL;
 			rej.payload = items[i].payload;
 			rej.payload_len = items[i].payload_len;
@@ -900,14 +957,27 @@ outcome_name(ItemState s)
 	}
 }
 
+/*
+ * item_from_args
+ *		An item from one record's arguments: fields as jsonb, or as JSON text
+ *		when fields_are_text; payload bytea; tid text.
+ */
 static void
-item_from_args(IngestItem *item, int ord, Datum fields, bool fields_null,
+item_from_args(IngestItem *item, int ord, Datum fields, bool fields_null, bool fields_are_text,
 			   Datum payload, bool payload_null, Datum tid, bool tid_null)
 {
 	memset(item, 0, sizeof(*item));
 	item->ord = ord;
 	item->cxt = CurrentMemoryContext;
-	item->fields = fields_null ? NULL : DatumGetJsonbP(fields);
+	if (!fields_null && fields_are_text)
+	{
+		text	   *t = DatumGetTextPP(fields);
+
+		item->fields_json = VARDATA_ANY(t);
+		item->fields_json_len = VARSIZE_ANY_EXHDR(t);
+	}
+	else if (!fields_null)
+		item->fields = DatumGetJsonbP(fields);
 	if (!payload_null)
 	{
 		bytea	   *b = DatumGetByteaPP(payload);
@@ -950,7 +1020,7 @@ telemetrics_ingest(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	item_from_args(&item, 1,
-				   PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+				   PG_GETARG_DATUM(0), PG_ARGISNULL(0), false,
 				   PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 				   PG_GETARG_DATUM(2), PG_ARGISNULL(2));
 
@@ -1011,16 +1081,20 @@ array_arg(FunctionCallInfo fcinfo, int argno, Oid elemtype,
 }
 
 /*
- * telemetrics_ingest_batch(fields jsonb[], payloads bytea[], tids text[])
+ * ingest_batch_common
+ *		telemetrics_api.ingest_batch(fields jsonb[], payloads bytea[],
+ *		tids text[]) and ingest_batch_text(fields text[], ...), both
  *		RETURNS TABLE (ord int, outcome text, sqlstate text, message text,
- *					   record jsonb)
+ *		record jsonb)
  *		Store many records in one call and one transaction; one row per
  *		record, in input order.  Rejections do not raise: they are reported
  *		in their row and quarantined in this transaction.  tids may have one
  *		element, which then applies to every record, or one per record.
+ *		With fields as text, each element is JSON text, read without making
+ *		jsonb of it (fields_json.c); one that is not JSON is rejected alone.
  */
-Datum
-telemetrics_ingest_batch(PG_FUNCTION_ARGS)
+static Datum
+ingest_batch_common(FunctionCallInfo fcinfo, bool fields_are_text)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext callcxt = CurrentMemoryContext;
@@ -1038,7 +1112,7 @@ telemetrics_ingest_batch(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	array_arg(fcinfo, 0, JSONBOID, &fv, &fn, &nf);
+	array_arg(fcinfo, 0, fields_are_text ? TEXTOID : JSONBOID, &fv, &fn, &nf);
 	array_arg(fcinfo, 1, BYTEAOID, &pv, &pn, &np);
 	array_arg(fcinfo, 2, TEXTOID, &tv, &tn, &nt);
 	if (np != nf && np != 0)
@@ -1058,7 +1132,7 @@ telemetrics_ingest_batch(PG_FUNCTION_ARGS)
 		int			ti = (nt == 1) ? 0 : i;
 
 		item_from_args(&items[i], i + 1,
-					   fv[i], fn[i],
+					   fv[i], fn[i], fields_are_text,
 					   np ? pv[i] : (Datum) 0, np ? pn[i] : true,
 					   nt ? tv[ti] : (Datum) 0, nt ? tn[ti] : true);
 	}
@@ -1089,6 +1163,20 @@ telemetrics_ingest_batch(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ingest_batch(p_fields jsonb[], p_payloads bytea[], p_tids text[]) */
+Datum
+telemetrics_ingest_batch(PG_FUNCTION_ARGS)
+{
+	return ingest_batch_common(fcinfo, false);
+}
+
+/* ingest_batch_text(p_fields text[], p_payloads bytea[], p_tids text[]) */
+Datum
+telemetrics_ingest_batch_text(PG_FUNCTION_ARGS)
+{
+	return ingest_batch_common(fcinfo, true);
 }
 
 /*

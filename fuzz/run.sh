@@ -10,7 +10,8 @@
 # Targets: fuzz/fuzz_<name>.c, built with clang -fsanitize=fuzzer,address,
 # undefined together with every pure C file of extension/; a gw_<name>
 # target also with the gateway's transport code (gateway/ingest.c, buf.c,
-# text.c, errors.c) and jansson.  Each run starts
+# text.c, errors.c) and jansson; a json_<name> target with jansson (an
+# independent JSON parser to compare with).  Each run starts
 # from the seed corpus fuzz/corpus/<name>/ (kept in git) plus what earlier
 # runs found in $FUZZ_OUT/corpus/<name>/ (not in git).  A crash leaves its
 # input in $FUZZ_OUT/artifacts/; reproduce it with
@@ -60,6 +61,7 @@ for t in "${targets[@]}"; do
 	gw=()
 	case $t in
 		gw_*) gw=(-Igateway gateway/ingest.c gateway/buf.c gateway/text.c gateway/errors.c -ljansson) ;;
+		json_*) gw=(-ljansson) ;;
 	esac
 	if ! "$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iextension -o "$bin" "$src" "${pure[@]}" "${gw[@]}" 2>"$bin.build.log"; then

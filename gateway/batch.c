@@ -247,14 +247,14 @@ exec_batch(struct worker *w, struct gw_job **jobs, int n, bool *lost, bool *oom)
 		if (jobs[i]->record->tid == NULL)
 			any_null_tid = true;
 
-	db_array_begin(&fields, GW_JSONBOID, n, false);
+	db_array_begin(&fields, GW_TEXTOID, n, false);
 	db_array_begin(&payloads, GW_BYTEAOID, n, false);
 	db_array_begin(&tids, GW_TEXTOID, n, any_null_tid);
 	for (i = 0; i < n; i++)
 	{
 		const struct gw_record *r = jobs[i]->record;
 
-		db_array_elem(&fields, r->fields, r->fields_len, true);
+		db_array_elem(&fields, r->fields, r->fields_len, false);
 		db_array_elem(&payloads, r->payload ? r->payload : "", r->payload_len, false);
 		db_array_elem(&tids, r->tid, r->tid_len, false);
 	}

@@ -3,7 +3,7 @@
  * ingest.h
  *		Transport normalization: turn a v2 request (record fields in
  *		headers, raw payload body) or a v3 request (one JSON object) into
- *		the three values telemetrics_api.ingest_batch() takes for a record:
+ *		the three values telemetrics_api.ingest_batch_text() takes for a record:
  *		a JSON object of fields, the payload bytes, and the telemetry id.
  *
  * Nothing here judges a field's value; the extension does.  What is

@@ -23,7 +23,6 @@
 #define TEXTOID			25
 #define BYTEAARRAYOID	1001
 #define TEXTARRAYOID	1009
-#define JSONBARRAYOID	3807
 
 /* A read-only API statement: one function of p_params, its jsonb as text. */
 #define API_READ(fn) \
@@ -39,8 +38,8 @@ const struct gw_statement route_statements[GW_NUM_STATEMENTS] = {
 		"ingest_batch",
 		"SELECT b.ord, b.outcome, b.sqlstate, b.message, b.record::pg_catalog.text, "
 		"b.record OPERATOR(pg_catalog.->>) 'id' "
-		"FROM telemetrics_api.ingest_batch($1, $2, $3) AS b",
-		3, {JSONBARRAYOID, BYTEAARRAYOID, TEXTARRAYOID}, false, false
+		"FROM telemetrics_api.ingest_batch_text($1, $2, $3) AS b",
+		3, {TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID}, false, false
 	},
 	[GW_STMT_QUARANTINE_REQUEST] = {
 		"quarantine_request",

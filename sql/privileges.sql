@@ -17,6 +17,7 @@ SELECT outcome, record->>'machine_id' AS machine_id FROM telemetrics_api.ingest(
 	  "cpu_model": "c", "bios_version": "v", "event_id": "feedfeedfeedfeedfeedfeedfeedfeed"}',
 	'x'::text, '6907c830-eed9-4ce9-81ae-76daf8d88f0f');
 SELECT count(*) FROM telemetrics_api.ingest_batch(ARRAY['{}'::jsonb], ARRAY['x'::bytea], ARRAY['t']);
+SELECT count(*) FROM telemetrics_api.ingest_batch_text(ARRAY['{}'], ARRAY['x'::bytea], ARRAY['t']);
 SELECT jsonb_array_length(telemetrics_api.query_records(p_machine_id => 'privileges')->'records') AS found;
 SELECT telemetrics_api.version();
 -- rejections still raise, and are still quarantined

@@ -35,6 +35,16 @@ COMMENT ON FUNCTION telemetrics_api.ingest_batch(jsonb[], bytea[], text[]) IS
 	'validate and store many records in one call and one transaction; one row per record in input order: '
 	'outcome stored, duplicate or rejected (with sqlstate and message); rejections do not abort the others';
 
+CREATE FUNCTION telemetrics_api.ingest_batch_text(
+	p_fields text[], p_payloads bytea[], p_tids text[])
+RETURNS TABLE (ord integer, outcome text, sqlstate text, message text, record jsonb)
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'telemetrics_ingest_batch_text';
+COMMENT ON FUNCTION telemetrics_api.ingest_batch_text(text[], bytea[], text[]) IS
+	'ingest_batch() with each record''s fields as JSON text (what the gateway sends), read without making jsonb of them: '
+	'the same outcomes, but fields that are not JSON reject their record alone (22P02, or 22P05 for \u0000)';
+
 CREATE FUNCTION telemetrics_api.quarantine_request(
 	p_code text, p_message text, p_fields jsonb, p_body bytea, p_tid text DEFAULT NULL)
 RETURNS bigint

@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * fields_scan.h
+ *		The allocation-free fast path for reading a record's fields out of
+ *		JSON text (fields_scan.c).  Pure C.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TELEMETRICS_FIELDS_SCAN_H
+#define TELEMETRICS_FIELDS_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fields.h"
+
+/*
+ * tm_fields_scan
+ *		If json[0..len) is a flat JSON object the fast path reads exactly
+ *		(see fields_scan.c), fill field[0..TM_NUM_FIELDS) (zeroed by the
+ *		caller; a null value leaves its field absent) and return true.
+ *		Values point into json, or into scratch (at least len bytes; may be
+ *		NULL when json holds no backslash) for strings with escapes.  Otherwise return false, with field[] in any
+ *		state: the caller zeroes it and reads the text another way.
+ */
+extern bool tm_fields_scan(const char *json, size_t len, TmStr *field, char *scratch);
+
+#endif							/* TELEMETRICS_FIELDS_SCAN_H */
