@@ -4,34 +4,41 @@
  *		Read a record's fields straight out of JSON text.
  *
  * ingest_batch() takes the fields of each record as jsonb, and
- * ingest_batch_text() as the JSON text the gateway has in hand.  Turning text into jsonb (parse,
- * build, sort the keys) was a tenth of the CPU a batch spends per record;
- * this reads the fields with PostgreSQL's JSON lexer in one pass instead,
- * and builds nothing.
- *
- * The common case, a flat object of strings, is read without any
- * allocation by fields_scan.c; the rest goes through the lexer here.
+ * ingest_batch_text() as the JSON text the gateway has in hand.  Turning
+ * text into jsonb (parse, build, sort the keys) was a tenth of the CPU a
+ * batch spends per record; this reads the fields out of the text instead,
+ * and builds nothing in the common case: a flat object of strings, read
+ * without any allocation by fields_scan.c.  Anything else goes through
+ * PostgreSQL's JSON lexer here, in a subtransaction.
  *
  * The result must be exactly what item_read_fields() (ingest.c) reads out
- * of the same object as jsonb.  That holds for the common case handled
- * here: a JSON object in which no field is named twice (in any spelling:
- * case, '-' or '_') and no field's value is an array or an object.  A
- * string counts as its (unescaped) text, a number as numeric_out() of it
- * (as jsonb stores it), true and false as their text, null as absent.  For
- * anything else the caller is told to go through jsonb
+ * of the same object as jsonb.  Read here: a JSON object in which no field
+ * is named twice (in any spelling: case, '-' or '_') and no field's value
+ * is an array or an object.  A string counts as its (unescaped) text, a
+ * number as numeric_out() of it (as jsonb stores it), true and false as
+ * their text, null as absent.  For anything else jsonb is made
  * (TM_FIELDS_USE_JSONB), whose rules ("the first key in jsonb order wins",
- * nested values as their jsonb text) then apply unchanged.
+ * nested values as their jsonb text) then apply unchanged.  Text that
+ * jsonb input would refuse (not JSON, \u0000, a number numeric cannot
+ * hold, nesting past the stack) rejects the record alone, with the error
+ * jsonb input raises; ingest_batch() never sees it, since the whole call
+ * fails at input.
  *
- * Memory: the field values are palloc'd in the current memory context.
+ * Memory: the field values are palloc'd in the current memory context, or
+ * point into the text.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/resowner.h"
 
 #include "fields_json.h"
 #include "fields_scan.h"
@@ -45,17 +52,7 @@ typedef struct FieldsParse
 	uint32		seen;			/* bit per field whose key has appeared */
 	bool		top_is_object;
 	bool		use_jsonb;		/* a case this file does not decide */
-	char	   *bad_number;		/* a number numeric cannot hold */
 } FieldsParse;
-
-/*
- * The longest number token, and the largest exponent, taken: within both,
- * numeric_in() (as jsonb input calls it for every number) cannot fail, so
- * neither reading a field nor making jsonb of the text for the quarantine
- * can raise an error that would abort the whole batch.
- */
-#define MAX_NUMBER_CHARS 1000
-#define MAX_NUMBER_EXPONENT 1000
 
 StaticAssertDecl(TM_NUM_FIELDS <= 32, "FieldsParse.seen holds one bit per field");
 
@@ -106,22 +103,23 @@ fp_field_start(void *state, char *fname, bool isnull)
 	fp->seen |= (uint32) 1 << f;
 }
 
+/*
+ * A scalar.  Every number, wherever it is, goes through numeric_in() as
+ * jsonb input would put it (an error there is the record's: see
+ * tm_fields_from_json), so that jsonb can later be made of the text
+ * without an error.
+ */
 static void
 fp_scalar(void *state, char *token, JsonTokenType tokentype)
 {
 	FieldsParse *fp = state;
 	TmStr	   *dst;
+	Datum		num = (Datum) 0;
 
-	if (tokentype == JSON_TOKEN_NUMBER && fp->bad_number == NULL)
-	{
-		const char *e = strpbrk(token, "eE");
-		long		exponent = e ? strtol(e + 1, NULL, 10) : 0;
-
-		if (strlen(token) > MAX_NUMBER_CHARS ||
-			exponent > MAX_NUMBER_EXPONENT || exponent < -MAX_NUMBER_EXPONENT)
-			fp->bad_number = token;
-	}
-	if (fp->depth != 1 || fp->current < 0 || fp->use_jsonb || fp->bad_number != NULL)
+	if (tokentype == JSON_TOKEN_NUMBER)
+		num = DirectFunctionCall3(numeric_in, CStringGetDatum(token),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (fp->depth != 1 || fp->current < 0 || fp->use_jsonb)
 		return;
 	dst = &fp->field[fp->current];
 	switch (tokentype)
@@ -132,11 +130,7 @@ fp_scalar(void *state, char *token, JsonTokenType tokentype)
 			break;
 		case JSON_TOKEN_NUMBER:
 			/* as jsonb stores it: "1e2" reads as 100 */
-			dst->ptr = DatumGetCString(DirectFunctionCall1(numeric_out,
-														   DirectFunctionCall3(numeric_in,
-																			   CStringGetDatum(token),
-																			   ObjectIdGetDatum(InvalidOid),
-																			   Int32GetDatum(-1))));
+			dst->ptr = DatumGetCString(DirectFunctionCall1(numeric_out, num));
 			dst->len = strlen(dst->ptr);
 			break;
 		case JSON_TOKEN_TRUE:
@@ -152,20 +146,20 @@ fp_scalar(void *state, char *token, JsonTokenType tokentype)
 	}
 }
 
-TmFieldsJson
-tm_fields_from_json(const char *json, int len, TmStr *field, const char **sqlstate,
-					char **message)
+/*
+ * read_slowly
+ *		The full parse: PostgreSQL's JSON lexer with the callbacks above,
+ *		then jsonb input when the rules of jsonb decide.  May raise an
+ *		error (a number numeric cannot hold, nesting past the stack).
+ */
+static TmFieldsJson
+read_slowly(const char *json, int len, TmStr *field, Jsonb **jsonb,
+			const char **sqlstate, char **message)
 {
 	JsonLexContext *lex;
 	JsonSemAction sem;
 	FieldsParse fp;
 	JsonParseErrorType rc;
-
-	/* the fast path: decoded strings need room only if there are escapes */
-	if (tm_fields_scan(json, (size_t) len, field,
-					   memchr(json, '\\', len) ? palloc(len) : NULL))
-		return TM_FIELDS_OK;
-	memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
 
 	memset(&fp, 0, sizeof(fp));
 	fp.field = field;
@@ -187,15 +181,7 @@ tm_fields_from_json(const char *json, int len, TmStr *field, const char **sqlsta
 		/* the SQLSTATEs jsonb input would raise */
 		*sqlstate = (rc == JSON_UNICODE_CODE_POINT_ZERO || rc == JSON_UNICODE_HIGH_ESCAPE) ?
 			"22P05" : "22P02";
-		*message = psprintf("record fields are not valid JSON: %s", json_errdetail(rc, lex));
-		return TM_FIELDS_INVALID;
-	}
-	if (fp.bad_number != NULL)
-	{
-		*sqlstate = "22003";
-		*message = psprintf("record fields hold a number out of range: %.40s%s", fp.bad_number,
-							strlen(fp.bad_number) > 40 ? "..." : "");
-		memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
+		*message = psprintf("record fields are not valid JSON: %.200s", json_errdetail(rc, lex));
 		return TM_FIELDS_INVALID;
 	}
 	if (!fp.top_is_object)
@@ -203,7 +189,66 @@ tm_fields_from_json(const char *json, int len, TmStr *field, const char **sqlsta
 	if (fp.use_jsonb)
 	{
 		memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
+		*jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													CStringGetDatum(pnstrdup(json, len))));
 		return TM_FIELDS_USE_JSONB;
 	}
 	return TM_FIELDS_OK;
+}
+
+TmFieldsJson
+tm_fields_from_json(const char *json, int len, TmStr *field, Jsonb **jsonb,
+					const char **sqlstate, char **message)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	TmFieldsJson result;
+
+	*jsonb = NULL;
+	/* the fast path: decoded strings need room only if there are escapes */
+	if (tm_fields_scan(json, (size_t) len, field,
+					   memchr(json, '\\', len) ? palloc(len) : NULL))
+		return TM_FIELDS_OK;
+	memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
+
+	/*
+	 * The full parse, in a subtransaction: an error it raises for this text
+	 * (class 22, data exception, or 54, a limit such as the stack depth)
+	 * rejects this record alone instead of the whole call.  Anything else
+	 * (out of memory, a cancel) is raised again.  What is palloc'd goes to
+	 * the caller's context, which outlives the subtransaction.
+	 */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		result = read_slowly(json, len, field, jsonb, sqlstate, message);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+			ReThrowError(edata);
+		memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
+		*jsonb = NULL;
+		*sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+		*message = psprintf("record fields cannot be read: %.200s",
+							edata->message ? edata->message : "error");
+		FreeErrorData(edata);
+		result = TM_FIELDS_INVALID;
+	}
+	PG_END_TRY();
+	return result;
 }

@@ -252,9 +252,10 @@ item_validate(IngestItem *item)
 	{
 		const char *sqlstate;
 		char	   *message;
+		Jsonb	   *jsonb;
 
 		switch (tm_fields_from_json(item->fields_json, item->fields_json_len,
-									item->in.field, &sqlstate, &message))
+									item->in.field, &jsonb, &sqlstate, &message))
 		{
 			case TM_FIELDS_OK:
 				break;
@@ -266,7 +267,7 @@ item_validate(IngestItem *item)
 				item_reject(item, sqlstate, message);
 				return;
 			case TM_FIELDS_USE_JSONB:
-				item->fields = item_fields_jsonb(item);
+				item->fields = jsonb;
 				break;
 		}
 	}

@@ -43,7 +43,7 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'telemetrics_ingest_batch_text';
 COMMENT ON FUNCTION telemetrics_api.ingest_batch_text(text[], bytea[], text[]) IS
 	'ingest_batch() with each record''s fields as JSON text (what the gateway sends), read without making jsonb of them: '
-	'the same outcomes, but fields that are not JSON reject their record alone (22P02, or 22P05 for \u0000)';
+	'the same outcomes, but text that jsonb input would refuse rejects its record alone (22P02, 22P05, 22003, 54001)';
 
 CREATE FUNCTION telemetrics_api.quarantine_request(
 	p_code text, p_message text, p_fields jsonb, p_body bytea, p_tid text DEFAULT NULL)

@@ -16,20 +16,27 @@
 #include "tap.h"
 
 static TmStr field[TM_NUM_FIELDS];
-static char scratch[4096];
-static char *kept[64];			/* the inputs, freed at the end */
+static char *kept[128];			/* inputs and scratch buffers, freed at the end */
 static int	nkept = 0;
 
-/* Scan s (copied to an exact-length heap buffer); the buffer is kept. */
+/*
+ * Scan s, copied to an exact-length heap buffer, with a scratch buffer of
+ * exactly that length too; both are kept until the end (field[] may point
+ * into them).
+ */
 static bool
 scan(const char *s)
 {
 	size_t		n = strlen(s);
 	char	   *p = malloc(n ? n : 1);
+	char	   *scratch = malloc(n ? n : 1);
 
 	memcpy(p, s, n);
-	if (nkept < 64)
+	if (nkept < 127)
+	{
 		kept[nkept++] = p;
+		kept[nkept++] = scratch;
+	}
 	memset(field, 0, sizeof(field));
 	return tm_fields_scan(p, n, field, scratch);
 }
