@@ -77,7 +77,8 @@ typedef struct IngestItem
 								 * NULL if none */
 	const char *fields_json;	/* the fields as JSON text, if so received */
 	int			fields_json_len;
-	bool		fields_json_bad;	/* that text is not JSON */
+	bool		fields_json_bad;	/* that text could not be read (not JSON, or
+									 * refused by jsonb input) */
 	const char *tid;			/* the X-Telemetry-TID it came with, or NULL */
 	size_t		tid_len;
 	const unsigned char *payload;	/* raw bytes; NULL if empty */

@@ -34,7 +34,7 @@ if $rebuild || [ ! -x "$prefix/install/bin/postgres" ]; then
 	(cd "$src" && apt-get "${apt_opts[@]}" source --download-only postgresql-15 >>apt.log 2>&1) \
 		|| { cat "$src/apt.log"; tm_die "apt-get source postgresql-15 failed"; }
 	tar -xjf "$src"/postgresql-15_*.orig.tar.bz2 -C "$src"
-	tm_log "building $(basename "$src"/postgresql-15.*) with --enable-cassert (about ten minutes)"
+	tm_log "building $(basename "$src"/postgresql-15.*) with --enable-cassert (five to ten minutes)"
 	(cd "$src"/postgresql-15.* &&
 		./configure --prefix="$prefix/install" --enable-cassert --enable-debug \
 			--without-readline --without-zlib --without-icu CFLAGS="-O1 -g" >configure.log 2>&1 &&
