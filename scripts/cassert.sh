@@ -5,7 +5,7 @@
 # (MEMORY_CONTEXT_CHECKING), which catch use-after-free and memory-context
 # mistakes that a release server hides.  Not part of "make test": it needs
 # the postgresql-15 source package (fetched with apt-get source through a
-# deb-src entry for the machine's own Debian mirror) and about ten minutes
+# deb-src entry for the machine's own Debian mirror) and five to ten minutes
 # to build the server once; the build is kept in var/pgcassert.
 #
 #   scripts/cassert.sh              build the server if needed, then run
