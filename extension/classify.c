@@ -960,14 +960,46 @@ record_parser_failure(const ParserEntry *p, ErrorData *edata, HeapTuple tup,
 	SPI_finish();
 }
 
-/* Errors that are not the parser's fault, and must stop the statement. */
+/*
+ * Errors that are the parser's fault: anything but a cancel or a resource
+ * shortage, which must stop the statement.
+ */
 static bool
-must_rethrow(int sqlerrcode)
+parser_error(int sqlerrcode)
 {
 	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
 
-	return category == ERRCODE_OPERATOR_INTERVENTION ||
-		category == ERRCODE_INSUFFICIENT_RESOURCES;
+	return category != ERRCODE_OPERATOR_INTERVENTION &&
+		category != ERRCODE_INSUFFICIENT_RESOURCES;
+}
+
+/* One parser call, for tm_in_subxact. */
+typedef struct ParserCall
+{
+	const ParserEntry *p;
+	Datum		row;
+	Jsonb	   *result;			/* NULL for SQL NULL */
+} ParserCall;
+
+static void
+parser_call_work(void *arg)
+{
+	ParserCall *c = arg;
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(pfcinfo, 1);
+	Datum		d;
+
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(c->p->fn)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("the function of payload parser \"%s\" does not exist", c->p->name)));
+	fmgr_info(c->p->fn, &flinfo);
+	InitFunctionCallInfoData(*pfcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+	pfcinfo->args[0].value = c->row;
+	pfcinfo->args[0].isnull = false;
+	d = FunctionCallInvoke(pfcinfo);
+	if (!pfcinfo->isnull)
+		c->result = DatumGetJsonbPCopy(d);
 }
 
 /*
@@ -981,47 +1013,8 @@ static Jsonb *
 run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 		   const RecordAttnums *an, const text *cls)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	Jsonb	   *volatile result = NULL;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		FmgrInfo	flinfo;
-		LOCAL_FCINFO(pfcinfo, 1);
-		Datum		d;
-
-		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(p->fn)))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FUNCTION),
-					 errmsg("the function of payload parser \"%s\" does not exist", p->name)));
-		fmgr_info(p->fn, &flinfo);
-		InitFunctionCallInfoData(*pfcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
-		pfcinfo->args[0].value = row;
-		pfcinfo->args[0].isnull = false;
-		d = FunctionCallInvoke(pfcinfo);
-		if (!pfcinfo->isnull)
-			result = DatumGetJsonbPCopy(d);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (must_rethrow(edata->sqlerrcode))
-			ReThrowError(edata);
-	}
-	PG_END_TRY();
-
+	ParserCall	call = {p, row, NULL};
+	ErrorData  *edata = tm_in_subxact(parser_call_work, &call, parser_error);
 
 	if (edata != NULL)
 	{
@@ -1037,9 +1030,9 @@ run_parser(const ParserEntry *p, Datum row, HeapTuple tup, TupleDesc desc,
 						   isnull ? -1LL : (long long) DatumGetInt64(id),
 						   unpack_sql_state(edata->sqlerrcode))));
 		FreeErrorData(edata);
-		result = NULL;
+		return NULL;
 	}
-	return result;
+	return call.result;
 }
 
 /*

@@ -31,17 +31,15 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/resowner.h"
 
 #include "fields_json.h"
 #include "fields_scan.h"
+#include "telemetrics.h"
 
 /* What the parse callbacks keep. */
 typedef struct FieldsParse
@@ -196,13 +194,45 @@ read_slowly(const char *json, int len, TmStr *field, Jsonb **jsonb,
 	return TM_FIELDS_OK;
 }
 
+/* read_slowly's arguments and result, for tm_in_subxact */
+typedef struct SlowRead
+{
+	const char *json;
+	int			len;
+	TmStr	   *field;
+	Jsonb	  **jsonb;
+	const char **sqlstate;
+	char	  **message;
+	TmFieldsJson result;
+} SlowRead;
+
+static void
+read_slowly_work(void *arg)
+{
+	SlowRead   *r = arg;
+
+	r->result = read_slowly(r->json, r->len, r->field, r->jsonb, r->sqlstate, r->message);
+}
+
+/*
+ * An error that is the text's: class 22 (data exception: a number numeric
+ * cannot hold) or 54 (a limit: nesting past the stack).  Anything else
+ * (out of memory, a cancel) is not, and is raised again.
+ */
+static bool
+text_error(int sqlerrcode)
+{
+	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_DATA_EXCEPTION || category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
 TmFieldsJson
 tm_fields_from_json(const char *json, int len, TmStr *field, Jsonb **jsonb,
 					const char **sqlstate, char **message)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	TmFieldsJson result;
+	SlowRead	r = {json, len, field, jsonb, sqlstate, message, TM_FIELDS_INVALID};
+	ErrorData  *edata;
 
 	*jsonb = NULL;
 	/* the fast path: decoded strings need room only if there are escapes */
@@ -213,42 +243,16 @@ tm_fields_from_json(const char *json, int len, TmStr *field, Jsonb **jsonb,
 
 	/*
 	 * The full parse, in a subtransaction: an error it raises for this text
-	 * (class 22, data exception, or 54, a limit such as the stack depth)
-	 * rejects this record alone instead of the whole call.  Anything else
-	 * (out of memory, a cancel) is raised again.  What is palloc'd goes to
-	 * the caller's context, which outlives the subtransaction.
+	 * rejects this record alone instead of the whole call.
 	 */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		result = read_slowly(json, len, field, jsonb, sqlstate, message);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		int			category;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
-		if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
-			ReThrowError(edata);
-		memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
-		*jsonb = NULL;
-		*sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-		*message = psprintf("record fields cannot be read: %.200s",
-							edata->message ? edata->message : "error");
-		FreeErrorData(edata);
-		result = TM_FIELDS_INVALID;
-	}
-	PG_END_TRY();
-	return result;
+	edata = tm_in_subxact(read_slowly_work, &r, text_error);
+	if (edata == NULL)
+		return r.result;
+	memset(field, 0, sizeof(TmStr) * TM_NUM_FIELDS);
+	*jsonb = NULL;
+	*sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	*message = psprintf("record fields cannot be read: %.200s",
+						edata->message ? edata->message : "error");
+	FreeErrorData(edata);
+	return TM_FIELDS_INVALID;
 }

@@ -35,7 +35,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -49,7 +48,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -815,45 +813,43 @@ is_data_error(int sqlerrcode)
  *		the items are back in their state before the call).  Other errors are
  *		re-thrown.
  */
+/* store_items' arguments, for tm_in_subxact */
+typedef struct StoreArgs
+{
+	IngestItem **items;
+	int			n;
+	TimestampTz received_at;
+	MemoryContext result_cxt;
+} StoreArgs;
+
+static void
+store_work(void *arg)
+{
+	StoreArgs  *a = arg;
+
+	store_items(a->items, a->n, a->received_at, a->result_cxt);
+}
+
 static ErrorData *
 store_in_subxact(IngestItem **items, int n, TimestampTz received_at,
 				 MemoryContext result_cxt)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	StoreArgs	args = {items, n, received_at, result_cxt};
 	ItemState  *saved = palloc(sizeof(ItemState) * n);
-	ErrorData  *edata = NULL;
+	ErrorData  *edata;
 	int			i;
 
 	for (i = 0; i < n; i++)
 		saved[i] = items[i]->state;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
+	edata = tm_in_subxact(store_work, &args, is_data_error);
+	if (edata != NULL)
 	{
-		store_items(items, n, received_at, result_cxt);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		if (!is_data_error(edata->sqlerrcode))
-			ReThrowError(edata);
 		for (i = 0; i < n; i++)
 		{
 			items[i]->state = saved[i];
 			items[i]->json = NULL;
 		}
 	}
-	PG_END_TRY();
 	return edata;
 }
 

@@ -154,6 +154,20 @@ extern void tm_quarantine_in_xact(const TmRejected *rej);
  */
 extern bool tm_quarantine_autonomous(const TmRejected *rej);
 
+/* subxact.c */
+
+/*
+ * tm_in_subxact
+ *		Run work(arg) in an internal subtransaction, in the caller's memory
+ *		context.  Returns NULL when it returned (its changes are kept).  When
+ *		it raised an error, the subtransaction is rolled back and, if
+ *		caught(sqlerrcode), the error is returned (copied into the caller's
+ *		context; FreeErrorData it) instead of raised; otherwise it is raised
+ *		again.
+ */
+extern ErrorData *tm_in_subxact(void (*work) (void *arg), void *arg,
+								bool (*caught) (int sqlerrcode));
+
 /* spi_plans.c */
 extern SPIPlanPtr tm_prepare_kept(const char *sql, int nargs, Oid *argtypes);
 

@@ -254,9 +254,9 @@ exec_batch(struct worker *w, struct gw_job **jobs, int n, bool *lost, bool *oom)
 	{
 		const struct gw_record *r = jobs[i]->record;
 
-		db_array_elem(&fields, r->fields, r->fields_len, false);
-		db_array_elem(&payloads, r->payload ? r->payload : "", r->payload_len, false);
-		db_array_elem(&tids, r->tid, r->tid_len, false);
+		db_array_elem(&fields, r->fields, r->fields_len);
+		db_array_elem(&payloads, r->payload ? r->payload : "", r->payload_len);
+		db_array_elem(&tids, r->tid, r->tid_len);
 	}
 	if (buf_failed(&fields) || buf_failed(&payloads) || buf_failed(&tids) ||
 		fields.len > INT32_MAX || payloads.len > INT32_MAX || tids.len > INT32_MAX)

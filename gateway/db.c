@@ -371,17 +371,13 @@ db_array_begin(struct gw_buf *b, unsigned int elemtype, int n, bool has_nulls)
 }
 
 void
-db_array_elem(struct gw_buf *b, const char *data, size_t len, bool jsonb)
+db_array_elem(struct gw_buf *b, const char *data, size_t len)
 {
-	static const char jsonb_version = 1;
-
 	if (data == NULL)
 	{
 		buf_put_u32(b, UINT32_C(0xFFFFFFFF));	/* -1: NULL */
 		return;
 	}
-	buf_put_u32(b, (uint32_t) (len + (jsonb ? 1 : 0)));
-	if (jsonb)
-		buf_append(b, &jsonb_version, 1);
+	buf_put_u32(b, (uint32_t) len);
 	buf_append(b, data, len);
 }

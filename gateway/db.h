@@ -89,17 +89,15 @@ extern int	db_probe_version(char *version, size_t vsize, char *errbuf, size_t es
 /*
  * Binary arrays (PostgreSQL's array_send format) of one dimension.
  * db_array_begin writes the header for n elements of type elemtype;
- * then exactly n calls of db_array_elem (NULL data: SQL NULL).  For jsonb
- * elements pass jsonb = true: the element is sent as jsonb's binary form
- * (a version byte 1, then the JSON text).
+ * then exactly n calls of db_array_elem (NULL data: SQL NULL), each
+ * element in its type's binary form (for text and bytea: the bytes).
  */
 extern void db_array_begin(struct gw_buf *b, unsigned int elemtype, int n,
 						   bool has_nulls);
-extern void db_array_elem(struct gw_buf *b, const char *data, size_t len, bool jsonb);
+extern void db_array_elem(struct gw_buf *b, const char *data, size_t len);
 
-/* Element type OIDs of ingest_batch's arrays. */
+/* Element type OIDs of ingest_batch_text's arrays. */
 #define GW_TEXTOID		25
 #define GW_BYTEAOID		17
-#define GW_JSONBOID		3802
 
 #endif							/* GW_DB_H */
