@@ -13,7 +13,7 @@ SELECT telemetrics.ensure_partitions(now() - interval '10 days', now()) >= 0 AS 
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
 	system_name, external, payload)
-SELECT nextval('telemetrics.records_id_seq'), now() - (g % 10) * interval '1 day', now(),
+SELECT nextval('telemetrics.records_id_seq'), now() - (g % 10) * interval '24 hours', now(),
 	   'm' || (g % 7), 'vendor|board-' || (g % 3), CASE WHEN g % 5 = 0 THEN 'aarch64' ELSE 'x86_64' END,
 	   (ARRAY['org.clearlinux/crash/clr', 'org.clearlinux/heartbeat/ping', 'org.clearlinux/kernel/warning'])[1 + g % 3],
 	   1 + g % 4, (ARRAY['100', '1000', '99', 'rc-1'])[1 + g % 4], '6.1.0', 3, 1,

@@ -16,7 +16,7 @@ RETURNS void LANGUAGE sql AS $$
 	INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 		classification, severity, build, kernel_version, record_version, payload_version,
 		system_name, external, payload)
-	SELECT nextval('telemetrics.records_id_seq'), now() - p_age * interval '1 day', now(), p_machine,
+	SELECT nextval('telemetrics.records_id_seq'), now() - p_age * interval '24 hours', now(), p_machine,
 		   'h', 'x86_64', 'org.clearlinux/crash/clr', 3, p_build, '6.1.0', 3, 1, 'clear-linux-os', false,
 		   E'Process: /usr/bin/app\nPID: 1\nSignal: 11\n\nBacktrace (TID 1):\n#0 ' || p_func
 		   || E'() - [/usr/lib/libapp.so]\n#1 main() - [/usr/bin/app]\n'

@@ -19,7 +19,7 @@ RETURNS void LANGUAGE sql AS $$
 	INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 		classification, severity, build, kernel_version, record_version, payload_version,
 		system_name, external, payload)
-	SELECT nextval('telemetrics.records_id_seq'), now() - p_age * interval '1 day', now(),
+	SELECT nextval('telemetrics.records_id_seq'), now() - p_age * interval '24 hours', now(),
 		   p_machine, 'h', 'x86_64', 'org.clearlinux/heartbeat/ping', 1, p_build, '6.1.0', 3, 1,
 		   'clear-linux-os', p_external, 'ping'
 	FROM generate_series(1, p_count)

@@ -35,7 +35,7 @@ INSERT INTO example VALUES
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
 	system_name, external, payload)
-SELECT nextval('telemetrics.records_id_seq'), now() - age * interval '1 day', now(), 'example-' || n,
+SELECT nextval('telemetrics.records_id_seq'), now() - age * interval '24 hours', now(), 'example-' || n,
 	   'h', 'x86_64', classification, severity, '1', '6.1.0', 2, 1, 'test', false, 'p'
 FROM example ORDER BY n;
 
@@ -64,7 +64,7 @@ SELECT telemetrics.ensure_partitions(now() - interval '8 days', now()) >= 0 AS p
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
 	system_name, external, payload)
-VALUES (nextval('telemetrics.records_id_seq'), now() - interval '2 days', now(), 'literal', 'h',
+VALUES (nextval('telemetrics.records_id_seq'), now() - interval '48 hours', now(), 'literal', 'h',
 		'x86_64', 'test/a_b/c', 2, '1', '6.1.0', 2, 1, 'test', false, 'p');
 INSERT INTO telemetrics.retention_rules VALUES ('classification', 'test/a%b/*', 1), ('classification', 'test/a_b/x*', 1);
 SELECT count(*) AS deleted_by_percent FROM telemetrics.purge();

@@ -23,7 +23,7 @@ WITH r AS (
 	INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 		classification, severity, build, kernel_version, record_version, payload_version,
 		system_name, board_name, cpu_model, bios_version, event_id, external, payload)
-	SELECT nextval('telemetrics.records_id_seq'), now() - age * interval '1 day', now(),
+	SELECT nextval('telemetrics.records_id_seq'), now() - age * interval '24 hours', now(),
 		   'retention-' || n, 'h', 'x86_64',
 		   CASE WHEN n = 5 THEN 'org.clearlinux/mce/corrected' ELSE 'org.clearlinux/crash/clr' END,
 		   CASE WHEN n = 5 THEN 4 ELSE 3 END, '100', '6.1.0', 4, 1, 'clear-linux-os', 'b', 'c', 'v',

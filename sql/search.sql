@@ -20,7 +20,7 @@ RETURNS void LANGUAGE sql AS $$
 	INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 		classification, severity, build, kernel_version, record_version, payload_version,
 		system_name, external, payload)
-	VALUES (nextval('telemetrics.records_id_seq'), now() - p_age * interval '1 day', now(),
+	VALUES (nextval('telemetrics.records_id_seq'), now() - p_age * interval '24 hours', now(),
 			p_machine, 'vendor|product|1', 'x86_64', p_class, p_sev, p_build, '6.1.0', 3, 1,
 			p_system, p_external, p_payload)
 $$;

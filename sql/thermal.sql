@@ -14,7 +14,7 @@ SELECT telemetrics.ensure_partitions(now() - interval '50 days', now()) >= 0 AS 
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
 	system_name, external, payload)
-SELECT nextval('telemetrics.records_id_seq'), now() - (g % 7) * interval '7 days', now(),
+SELECT nextval('telemetrics.records_id_seq'), now() - (g % 7) * interval '168 hours', now(),
 	   'hot-' || (g % 3), 'h', 'x86_64',
 	   CASE WHEN g % 5 = 0 THEN 'org.clearlinux/mce/corrected' ELSE 'org.clearlinux/mce/thermal' END,
 	   2, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'thermal event'
