@@ -23,11 +23,9 @@
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
-#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "telemetrics.h"
 
@@ -115,9 +113,7 @@ telemetrics_reclassify_worker_main(Datum main_arg)
 		{
 			/* nothing to do: maybe a job is about to be committed */
 			idle++;
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 500L, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
+			tm_worker_pause(500L);
 			continue;
 		}
 		idle = 0;

@@ -37,13 +37,11 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
-#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "telemetrics.h"
 
@@ -179,10 +177,7 @@ telemetrics_rollup_compactor_main(Datum main_arg)
 		if (telemetrics_rollup_compact_interval <= 0 ||
 			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), COMPACTOR_LIFETIME_MS))
 			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(telemetrics_rollup_compact_interval, COMPACTOR_MAX_PAUSE_MS),
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		tm_worker_pause(Min(telemetrics_rollup_compact_interval, COMPACTOR_MAX_PAUSE_MS));
 	}
 	proc_exit(0);
 }

@@ -105,9 +105,19 @@ extern void tm_worker_connect(void);
  * tm_worker_step
  *		Run sql, a SELECT of at most one row, with one argument of type
  *		argtype ($1; none if InvalidOid) in a transaction of its own, and
- *		return its bigint result (0 if it has none or it is NULL).
+ *		return its bigint result (0 if it has none or it is NULL).  Then
+ *		report the worker's table statistics (at most once a second).
  */
 extern int64 tm_worker_step(const char *sql, Oid argtype, Datum arg);
+
+/*
+ * tm_worker_pause
+ *		Sleep ms milliseconds, the whole time: a latch set meanwhile does not
+ *		cut the pause short (one is often already set when a worker starts,
+ *		so a single WaitLatch would return at once).  SIGTERM still ends the
+ *		worker (CHECK_FOR_INTERRUPTS), and so does postmaster death.
+ */
+extern void tm_worker_pause(long ms);
 
 /*
  * tm_worker_lock

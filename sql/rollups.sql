@@ -28,7 +28,7 @@ CREATE VIEW pg_temp.tt AS
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
 	classification, severity, build, kernel_version, record_version, payload_version,
 	system_name, external, payload)
-SELECT nextval('telemetrics.records_id_seq'), now() - (g % 2) * interval '1 day', now(),
+SELECT nextval('telemetrics.records_id_seq'), now() - (g % 2) * interval '24 hours', now(),
 	   'm' || (g % 3), 'host-' || (g % 2), CASE WHEN g = 5 THEN 'aarch64' ELSE 'x86_64' END,
 	   CASE WHEN g <= 4 THEN 'org.clearlinux/crash/clr' ELSE 'org.clearlinux/mce/thermal' END,
 	   CASE WHEN g <= 4 THEN 3 ELSE 2 END, '100', '6.1.0', 3, 1,
@@ -200,6 +200,83 @@ SELECT count(*) AS delta_rows, sum(cardinality(records)) AS records_groups
 FROM telemetrics.rollup_deltas;
 SELECT sum(received) AS received_today_m9_build FROM pg_temp.rr
 WHERE age = 0 AND build = '100' AND classification = 'org.clearlinux/hello/world';
+
+-- between two passes the compactor pauses half a second, the whole half
+-- second (a latch already set when the worker starts must not cut it
+-- short, which left every worker one pass and made writers start another):
+-- 0.2 s after its pass folded the delta row, it is still alive
+SELECT pg_temp.store(-99);
+SELECT telemetrics.rollup_compactor_start() AS compactor_started;
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > 0 AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END
+$$;
+SELECT pg_sleep(0.2);
+SELECT pg_stat_clear_snapshot();
+SELECT count(*) AS compactors_alive_between_passes FROM pg_stat_activity
+WHERE backend_type = 'telemetrics rollup compactor';
+-- it ends at its next pass, which finds nothing
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor')
+		  AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.1);
+		PERFORM pg_stat_clear_snapshot();
+	END LOOP;
+END
+$$;
+SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
+
+-- a worker reports its table statistics after each pass, not only when it
+-- exits (a minute later for the compactor): while rows keep arriving and
+-- the compactor stays alive, its deletions from rollup_deltas are counted
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE deltas_deleted_before AS
+	SELECT n_tup_del AS n FROM pg_stat_user_tables
+	WHERE relid = 'telemetrics.rollup_deltas'::regclass;
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '30 seconds';
+	i integer := 0;
+BEGIN
+	LOOP
+		PERFORM pg_temp.store(-100 - i);
+		COMMIT;
+		PERFORM telemetrics.rollup_compactor_start();
+		PERFORM pg_sleep(0.1);
+		PERFORM pg_stat_clear_snapshot();
+		EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
+						  WHERE backend_type = 'telemetrics rollup compactor')
+			AND (SELECT n_tup_del FROM pg_stat_user_tables
+				 WHERE relid = 'telemetrics.rollup_deltas'::regclass)
+				> (SELECT n FROM deltas_deleted_before);
+		IF clock_timestamp() > deadline THEN
+			RAISE EXCEPTION 'a live compactor reported no deletions in 30 s';
+		END IF;
+		i := i + 1;
+	END LOOP;
+END
+$$;
+-- writes stopped: the compactor ends once a pass finds nothing
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor')
+		  AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.1);
+		PERFORM pg_stat_clear_snapshot();
+	END LOOP;
+END
+$$;
+SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
 
 \c contrib_regression
 DROP DATABASE regress_tm_rollups;
