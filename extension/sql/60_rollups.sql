@@ -586,10 +586,15 @@ COMMENT ON VIEW telemetrics.population_last_v IS
 -- other, without it returns 0 at once if one is running (what ingest
 -- does).  Returns the number of delta rows folded.  Rollup rows are only
 -- locked by the compactor, so this never blocks ingest.
+-- jit off: the planner prices the fold by the size of rollup_deltas'
+-- heap, which deletes leave large between two vacuums, so it went past
+-- jit_above_cost, and every pass spent most of its time compiling
+-- (no JIT code survives the execution that compiled it).
 CREATE FUNCTION telemetrics.compact_rollups(p_wait boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_n			bigint;
