@@ -144,7 +144,8 @@ SELECT telemetrics.rollup_compactor_start() AS started_with_setting_off;
 RESET telemetrics.rollup_compact_in_background;
 -- the compactor ends by itself once a pass finds nothing to fold (below,
 -- deltas are counted again)
-DO $$
+-- compactors still alive after waiting up to a minute for them to end
+CREATE FUNCTION pg_temp.compactors_left() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	deadline timestamptz := clock_timestamp() + interval '60 seconds';
 BEGIN
@@ -153,9 +154,10 @@ BEGIN
 		PERFORM pg_sleep(0.1);
 		PERFORM pg_stat_clear_snapshot();
 	END LOOP;
+	RETURN (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor');
 END
 $$;
-SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
+SELECT pg_temp.compactors_left() AS compactors_left;
 SET telemetrics.rollup_compact_interval = 0;
 CREATE VIEW pg_temp.rr AS
 	SELECT (now() AT TIME ZONE 'UTC')::date - day AS age, build, classification, severity,
@@ -221,18 +223,7 @@ SELECT pg_stat_clear_snapshot();
 SELECT count(*) AS compactors_alive_between_passes FROM pg_stat_activity
 WHERE backend_type = 'telemetrics rollup compactor';
 -- it ends at its next pass, which finds nothing
-DO $$
-DECLARE
-	deadline timestamptz := clock_timestamp() + interval '60 seconds';
-BEGIN
-	WHILE EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor')
-		  AND clock_timestamp() < deadline LOOP
-		PERFORM pg_sleep(0.1);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END
-$$;
-SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
+SELECT pg_temp.compactors_left() AS compactors_left;
 
 -- a worker reports its table statistics after each pass, not only when it
 -- exits (a minute later for the compactor): while rows keep arriving and
@@ -265,18 +256,7 @@ BEGIN
 END
 $$;
 -- writes stopped: the compactor ends once a pass finds nothing
-DO $$
-DECLARE
-	deadline timestamptz := clock_timestamp() + interval '60 seconds';
-BEGIN
-	WHILE EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor')
-		  AND clock_timestamp() < deadline LOOP
-		PERFORM pg_sleep(0.1);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END
-$$;
-SELECT count(*) AS compactors_left FROM pg_stat_activity WHERE backend_type = 'telemetrics rollup compactor';
+SELECT pg_temp.compactors_left() AS compactors_left;
 
 -- the fold runs with JIT off, whatever the caller's setting: the planner
 -- prices it by rollup_deltas' heap, which deletes leave large, and
