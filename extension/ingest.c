@@ -806,13 +806,6 @@ is_data_error(int sqlerrcode)
 		sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 }
 
-/*
- * store_in_subxact
- *		Run store_items in a subtransaction.  Returns NULL on success; on a
- *		data error, returns the error (the subtransaction is rolled back and
- *		the items are back in their state before the call).  Other errors are
- *		re-thrown.
- */
 /* store_items' arguments, for tm_in_subxact */
 typedef struct StoreArgs
 {
@@ -830,6 +823,13 @@ store_work(void *arg)
 	store_items(a->items, a->n, a->received_at, a->result_cxt);
 }
 
+/*
+ * store_in_subxact
+ *		Run store_items in a subtransaction.  Returns NULL on success; on a
+ *		data error, returns the error (the subtransaction is rolled back and
+ *		the items are back in their state before the call).  Other errors are
+ *		re-thrown.
+ */
 static ErrorData *
 store_in_subxact(IngestItem **items, int n, TimestampTz received_at,
 				 MemoryContext result_cxt)
