@@ -382,6 +382,17 @@ worker_lost(struct worker *w)
 }
 
 /*
+ * A serialization failure or deadlock (40001, 40P01): the transaction was
+ * rolled back through no fault of the statement, which can run again.
+ */
+static bool
+is_conflict(const char *sqlstate)
+{
+	return sqlstate != NULL &&
+		(strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0);
+}
+
+/*
  * run_ingest
  *		Store jobs[0..n) with one ingest_batch call (see the file header for
  *		what happens when it fails) and fill in every job's result.
@@ -432,7 +443,7 @@ run_ingest(struct worker *w, struct gw_job **jobs, int n)
 
 		db_error_fields(res, sqlstate, &message, &detail, &hint);
 		count_statement_error(res);
-		if ((strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) && attempt < 3)
+		if (is_conflict(sqlstate) && attempt < 3)
 		{
 			gw_log(GW_LOG_INFO, "worker %d: batch of %d records hit %s (%s); running it again",
 				   w->number, n, sqlstate, message);
@@ -510,8 +521,7 @@ run_statement(struct worker *w, struct gw_job *job)
 			return;
 		}
 		sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (sqlstate != NULL && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0) &&
-			conflicts++ < 3)
+		if (is_conflict(sqlstate) && conflicts++ < 3)
 		{
 			gw_log(GW_LOG_INFO, "worker %d: statement %s hit %s; running it again",
 				   w->number, route_statements[job->statement].name, sqlstate);
