@@ -31,6 +31,7 @@ struct gw_config
 	int			threads;		/* HTTP threads (MHD thread pool) */
 	int			db_connections; /* database worker threads, one PGconn each */
 	int			max_batch;		/* most records in one ingest_batch call */
+	int			ingest_batches; /* most ingest batches running at once */
 	size_t		max_body;		/* largest request body, bytes */
 	const char *ui_dir;			/* UI files; NULL = no UI */
 	int			connection_timeout; /* idle seconds before a connection is closed */

@@ -58,6 +58,7 @@ struct gw_config gw_config = {
 	.threads = 2,
 	.db_connections = 2,
 	.max_batch = 256,
+	.ingest_batches = 1,
 	.max_body = 1024 * 1024,
 	.ui_dir = NULL,
 	.connection_timeout = 30,
@@ -107,6 +108,8 @@ static const struct option_def options[] = {
 	"database workers, one connection each (default 2)"},
 	{"max-batch", "N", OPT_INT, &gw_config.max_batch, 1, 10000,
 	"most records stored in one transaction (default 256)"},
+	{"ingest-batches", "N", OPT_INT, &gw_config.ingest_batches, 1, 64,
+	"most ingest transactions at once, each on its own worker; records that arrive meanwhile wait and go together in the next (default 1)"},
 	{"max-body", "BYTES", OPT_SIZE, &gw_config.max_body, 1, 1024L * 1024 * 1024,
 	"largest request body; k, M, G suffixes (default 1M)"},
 	{"ui-dir", "DIR", OPT_STRING, &gw_config.ui_dir, 0, 0,
@@ -587,8 +590,11 @@ main(int argc, char **argv)
 		batch_stop();
 		return 1;
 	}
-	gw_log(GW_LOG_INFO, "listening on %s port %d (%d HTTP threads, %d database workers, max body %zu bytes)",
+	gw_log(GW_LOG_INFO, "listening on %s port %d (%d HTTP threads, %d database workers, "
+		   "%d ingest batches at once, max body %zu bytes)",
 		   gw_config.listen, gw_config.port, gw_config.threads, gw_config.db_connections,
+		   gw_config.ingest_batches < gw_config.db_connections ?
+		   gw_config.ingest_batches : gw_config.db_connections,
 		   gw_config.max_body);
 
 	for (;;)

@@ -183,7 +183,7 @@ describe('flags and environment', () => {
     const r = await runGateway(['--help']);
     assert.equal(r.code, 0);
     for (const o of ['--listen', '--port', '--db', '--threads', '--max-body', '--ui-dir', '--connection-timeout',
-      '--max-connections', '--log-level', '--db-connections', '--max-batch', '--queue-timeout']) {
+      '--max-connections', '--log-level', '--db-connections', '--ingest-batches', '--max-batch', '--queue-timeout']) {
       assert.ok(r.stdout.includes(`${o}=`), o);
     }
     assert.match(r.stdout, /\[TELEMETRICS_GATEWAY_MAX_BODY\]/);
@@ -205,6 +205,7 @@ describe('flags and environment', () => {
       [['--max-body', '1X'], {}, /invalid value "1X" for --max-body/],
       [['--log-level', 'loud'], {}, /invalid value "loud" for --log-level/],
       [['--threads', '0'], {}, /invalid value "0" for --threads/],
+      [['--ingest-batches', '0'], {}, /invalid value "0" for --ingest-batches: expected a whole number from 1 to 64/],
       [['--ui-dir', '/nonexistent/ui'], {}, /--ui-dir: not a directory/],
       [['--listen', 'not an address'], {}, /invalid value "not an address" for --listen/],
       [['extra'], {}, /unexpected argument "extra"/],
@@ -293,6 +294,40 @@ describe('flags and environment', () => {
       assert.equal(metric(m, 'telemetrics_gateway_queue_timeouts_total'), 1);
     } finally { await lockerDone; await stopClean(gw); }
   });
+  test('--ingest-batches: one ingest transaction at a time by default, the next waits and the query API stays free; 2 lets a second run beside it', async () => {
+    const psqlBin = path.join(env.TM_PGBIN, 'psql');
+    for (const [args, queued] of [[[], 1], [['--ingest-batches', '2'], 0]]) {
+      const gw = await startGateway(['--db-connections', '2', ...args]);
+      const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
+        '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;'],
+      { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
+      const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+      try {
+        await sleep(300);
+        const f1 = fields();
+        const f2 = fields();
+        const first = postV2(gw.port, f1);		// a batch that waits for the lock
+        await sleep(200);
+        const second = postV2(gw.port, f2);		// queued (1), or a second batch (2)
+        await sleep(200);
+        const m = await metricsText(gw.port);
+        assert.equal(metric(m, 'telemetrics_gateway_queue_depth'), queued, args.join(' '));
+        if (queued) {
+          // the other worker answers a query meanwhile (with two batches
+          // running, both workers wait for the lock, and so would the query)
+          const q = await request(gw.port, 'GET', `/api/records?machine_id=${f1.machine_id}`);
+          assert.equal(q.status, 200, q.text);
+          assert.deepEqual(q.json.records, []);
+        }
+        assert.equal((await first).status, 201);
+        assert.equal((await second).status, 201);
+        assert.equal(storedRecords(f1.machine_id).length, 1);
+        assert.equal(storedRecords(f2.machine_id).length, 1);
+        assert.equal(metric(await metricsText(gw.port), 'telemetrics_gateway_batch_size_count'), 2);
+      } finally { await lockerDone; await stopClean(gw); }
+    }
+  });
+
   test('--statement-timeout: a statement that runs out of time is a 503 with Retry-After and a JSON body; nothing is stored until it is re-sent; not the client\'s mistakes count as database errors', async () => {
     const gw = await startGateway(['--statement-timeout', '300']);
     const psqlBin = path.join(env.TM_PGBIN, 'psql');
