@@ -17,7 +17,9 @@
  * hold), a telemetry id of valid UTF-8, and the
  * payload exactly as sent (v2: the body itself; v3: the "payload" string's
  * bytes); a refused one gives one of the transport's 400 codes (or out of
- * memory) and a message.
+ * memory) and a message.  Every v3 body is read twice, with the fast
+ * reader (gateway/v3flat.c) and with jansson alone: the two outcomes must
+ * be the same to the byte.
  *
  *-------------------------------------------------------------------------
  */
@@ -159,6 +161,52 @@ fuzz_v2(const char *p, const char *end)
 		check_refused(&err);
 }
 
+/*
+ * same_v3_outcome
+ *		ingest_v3 with the fast reader and with jansson alone: both accept,
+ *		with the same fields, payload and telemetry id, or both refuse, with
+ *		the same error and texts.
+ */
+static void
+same_v3_outcome(const char *body, size_t len, const char *tid, const char *external)
+{
+	struct gw_record rec[2];
+	struct gw_ingest_error err[2];
+	bool		ok[2];
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		memset(&rec[i], 0, sizeof(rec[i]));
+		memset(&err[i], 0, sizeof(err[i]));
+		ingest_v3_flat = (i == 0);
+		ok[i] = ingest_v3(body, len, tid, external, &rec[i], &err[i]);
+	}
+	ingest_v3_flat = true;
+	REQUIRE(ok[0] == ok[1]);
+	if (ok[0])
+	{
+		REQUIRE(rec[0].fields_len == rec[1].fields_len &&
+				memcmp(rec[0].fields, rec[1].fields, rec[0].fields_len) == 0);
+		REQUIRE(rec[0].payload_len == rec[1].payload_len &&
+				(rec[0].payload_len == 0 ||
+				 memcmp(rec[0].payload, rec[1].payload, rec[0].payload_len) == 0));
+		REQUIRE((rec[0].tid == NULL) == (rec[1].tid == NULL));
+		REQUIRE(rec[0].tid == NULL || (rec[0].tid_len == rec[1].tid_len &&
+									   memcmp(rec[0].tid, rec[1].tid, rec[0].tid_len) == 0));
+		for (i = 0; i < 2; i++)
+			ingest_record_free(&rec[i]);
+	}
+	else
+	{
+		REQUIRE(err[0].error == err[1].error);
+		REQUIRE(strcmp(err[0].message, err[1].message) == 0);
+		REQUIRE(strcmp(err[0].details, err[1].details) == 0);
+		for (i = 0; i < 2; i++)
+			ingest_error_free(&err[i]);
+	}
+}
+
 static void
 fuzz_v3(const char *p, const char *end)
 {
@@ -173,6 +221,7 @@ fuzz_v3(const char *p, const char *end)
 		tid = header_value(line, len);
 	if (next_line(&p, end, &line, &len))
 		external = header_value(line, len);
+	same_v3_outcome(p, (size_t) (end - p), tid, external);
 	memset(&rec, 0, sizeof(rec));
 	if (ingest_v3(p, (size_t) (end - p), tid, external, &rec, &err))
 	{

@@ -9,7 +9,7 @@
 #
 # Targets: fuzz/fuzz_<name>.c, built with clang -fsanitize=fuzzer,address,
 # undefined together with every pure C file of extension/; a gw_<name>
-# target also with the gateway's transport code (gateway/ingest.c, buf.c,
+# target also with the gateway's transport code (gateway/ingest.c, v3flat.c, buf.c,
 # text.c, errors.c) and jansson; a json_<name> target with jansson (an
 # independent JSON parser to compare with).  Each run starts
 # from the seed corpus fuzz/corpus/<name>/ (kept in git) plus what earlier
@@ -60,7 +60,7 @@ for t in "${targets[@]}"; do
 	fi
 	gw=()
 	case $t in
-		gw_*) gw=(-Igateway gateway/ingest.c gateway/buf.c gateway/text.c gateway/errors.c -ljansson) ;;
+		gw_*) gw=(-Igateway gateway/ingest.c gateway/v3flat.c gateway/buf.c gateway/text.c gateway/errors.c -ljansson) ;;
 		json_*) gw=(-ljansson) ;;
 	esac
 	if ! "$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \

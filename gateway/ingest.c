@@ -24,6 +24,9 @@
 #include "buf.h"
 #include "fields.h"
 #include "text.h"
+#include "v3flat.h"
+
+bool		ingest_v3_flat = true;
 
 /*
  * Fill *err with a gateway error and its texts (details may be NULL).  The
@@ -253,6 +256,83 @@ write_object(json_t *obj, size_t *len)
 	return buf_steal(&b, len);
 }
 
+/*
+ * v3_from_flat
+ *		Fill rec's fields and payload from a body v3flat could read, to the
+ *		bytes the jansson path below would give.  False when the body has
+ *		no "payload" member (the jansson path gives the error) or memory
+ *		ran out; rec then has neither.
+ */
+static bool
+v3_from_flat(const struct v3flat *f, const char *external, struct gw_record *rec)
+{
+	const struct v3flat_member *payload = NULL;
+	struct gw_buf b;
+	bool		has_external = false;
+	bool		first = true;
+	int			i;
+
+	for (i = 0; i < f->nmembers; i++)
+		if (f->members[i].key_len == 7 && memcmp(f->members[i].key, "payload", 7) == 0)
+			payload = &f->members[i];
+	if (payload == NULL)
+		return false;
+
+	buf_init(&b);
+	buf_append(&b, "{", 1);
+	for (i = 0; i < f->nmembers; i++)
+	{
+		const struct v3flat_member *m = &f->members[i];
+
+		if (m == payload)
+			continue;
+		if (!first)
+			buf_append(&b, ",", 1);
+		first = false;
+		text_json_string(&b, m->key, m->key_len);
+		buf_append(&b, ":", 1);
+		text_json_string(&b, m->value, m->value_len);
+		if (tm_field_lookup(m->key, m->key_len) == TM_X_CLR_EXTERNAL)
+			has_external = true;
+	}
+	if (external != NULL && !has_external)
+	{
+		const char *name = tm_field_names[TM_X_CLR_EXTERNAL];
+		char	   *text = NULL;
+		size_t		len;
+		bool		nul = false;
+
+		if (!header_text(external, strlen(external), &text, &len, &nul))
+		{
+			buf_free(&b);
+			return false;
+		}
+		if (!first)
+			buf_append(&b, ",", 1);
+		text_json_string(&b, name, strlen(name));
+		buf_append(&b, ":", 1);
+		text_json_string(&b, text, len);
+		free(text);
+	}
+	buf_append(&b, "}", 1);
+	rec->fields = buf_steal(&b, &rec->fields_len);
+	if (rec->fields == NULL)
+		return false;
+
+	rec->payload_owned = malloc(payload->value_len + 1);
+	if (rec->payload_owned == NULL)
+	{
+		free(rec->fields);
+		rec->fields = NULL;
+		return false;
+	}
+	memcpy(rec->payload_owned, payload->value, payload->value_len);
+	rec->payload_owned[payload->value_len] = '\0';
+	rec->payload = rec->payload_owned;
+	rec->payload_len = payload->value_len;
+	return true;
+}
+
 bool
 ingest_v3(const char *body, size_t body_len, const char *tid,
 		  const char *external, struct gw_record *rec,
@@ -278,6 +358,16 @@ ingest_v3(const char *body, size_t body_len, const char *tid,
 			return false;
 		}
 	}
+	if (ingest_v3_flat)
+	{
+		struct v3flat f;
+		bool		done = v3flat_read(body, body_len, &f) && v3_from_flat(&f, external, rec);
+
+		v3flat_free(&f);
+		if (done)
+			return true;
+	}
+
 	root = json_loadb(body, body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (root == NULL)
 	{

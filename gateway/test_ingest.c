@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "test.h"
 #include "text.h"
+#include "v3flat.h"
 
 static void
 header(struct gw_v2 *v2, const char *name, const char *value)
@@ -46,6 +47,7 @@ main(void)
 	const char *body;
 	size_t		n;
 	char	   *s;
+	struct v3flat flat;
 
 	/* v2: any spelling of a field name, first one wins, others ignored */
 	ingest_v2_begin(&v2);
@@ -153,6 +155,61 @@ main(void)
 		  "numbers, null and arrays are passed on unchanged");
 	json_decref(j);
 	ingest_record_free(&rec);
+
+	/* v3: the fast reader (v3flat.c) reads what the client sends ... */
+	body = " {\"machine_id\" : \"a\\\"b\\\\c\\/d\",\r\n\t\"build\":\"\\\"12\\\"\", "
+		"\"payload\":\"x\\b\\f\\n\\r\\ty\"}\n";
+	ok = v3flat_read(body, strlen(body), &flat);
+	CHECK(ok && flat.nmembers == 3, "a flat object of strings is read fast");
+	CHECK(ok && flat.members[0].key_len == 10 && memcmp(flat.members[0].key, "machine_id", 10) == 0 &&
+		  flat.members[0].value_len == 7 && memcmp(flat.members[0].value, "a\"b\\c/d", 7) == 0,
+		  "keys raw, values decoded");
+	CHECK(ok && flat.members[2].value_len == 7 && memcmp(flat.members[2].value, "x\b\f\n\r\ty", 7) == 0,
+		  "every short escape is decoded");
+	v3flat_free(&flat);
+	/* ... to the same record as jansson */
+	for (n = 0; n < 2; n++)
+	{
+		ingest_v3_flat = (n == 0);
+		ok = ingest_v3(body, strlen(body), "t", "true", &rec, &err);
+		CHECK(ok && eq(rec.fields, "{\"machine_id\":\"a\\\"b\\\\c/d\",\"build\":\"\\\"12\\\"\","
+					   "\"x_clr_external\":\"true\"}"),
+			  "%s: fields in order, the header's x_clr_external last (%s)",
+			  n == 0 ? "fast" : "jansson", ok ? rec.fields : err.message);
+		CHECK(ok && rec.payload_len == 7 && memcmp(rec.payload, "x\b\f\n\r\ty", 7) == 0,
+			  "%s: the payload decoded", n == 0 ? "fast" : "jansson");
+		if (ok)
+			ingest_record_free(&rec);
+	}
+	ingest_v3_flat = true;
+	/* ... and gives up on everything else, which jansson then reads */
+	{
+		static const char *const others[] = {
+			"{\"a\":1,\"payload\":\"\"}",	/* a number */
+			"{\"a\":{},\"payload\":\"\"}",	/* an object */
+			"{\"a\":\"\\u0041\",\"payload\":\"\"}",	/* \u */
+			"{\"a\\n\":\"1\",\"payload\":\"\"}",	/* an escaped key */
+			"{\"a\":\"caf\xc3\xa9\",\"payload\":\"\"}",	/* not ASCII */
+			"{\"a\":\"\t\",\"payload\":\"\"}",	/* a raw control character */
+			"{\"a\":\"1\",\"a\":\"2\",\"payload\":\"\"}",	/* a duplicate key */
+			"{\"a\":\"1\",}",			/* a trailing comma */
+			"{\"a\":\"1\"} x",			/* trailing bytes */
+			"{\"a\":\"1\"",				/* cut short */
+			"[\"a\"]", "", " ",
+		};
+
+		for (n = 0; n < sizeof(others) / sizeof(others[0]); n++)
+		{
+			CHECK(!v3flat_read(others[n], strlen(others[n]), &flat), "not read fast: %s", others[n]);
+			v3flat_free(&flat);
+		}
+	}
+	CHECK(v3flat_read("{}", 2, &flat) && flat.nmembers == 0, "{} is read fast (and then has no payload)");
+	v3flat_free(&flat);
+	ok = ingest_v3("{}", 2, NULL, NULL, &rec, &err);
+	CHECK(!ok && err.error == GW_ERR_PAYLOAD && eq(err.message, "JSON member \"payload\" is missing"),
+		  "a flat body without payload gets jansson's answer");
+	ingest_error_free(&err);
 
 	/* v3 errors */
 	body = "{\"a\": 1,}";
