@@ -19,6 +19,9 @@
  * connections: two in flight halve each batch, and a batch's fixed cost
  * (the call, the commit and its WAL flush) weighs more than the overlap
  * gains.  More than one pays off when commits are slow and the CPU idle.
+ * The worker whose batch committed sends the next batch before it answers
+ * the committed one's requests (ingest_chain), so the database never waits
+ * for those answers, nor for another worker to wake up.
  *
  * A batch that fails as a whole is handled by its SQLSTATE:
  *	 - serialization failure or deadlock (40001, 40P01): run it again (at
@@ -253,10 +256,12 @@ fail_list(struct gw_job *list, enum gw_error e, const char *message, const char 
 /*
  * exec_batch
  *		One ingest_batch call for jobs[0..n).  Returns the result, or NULL
- *		with *lost set when the connection broke, or NULL with *oom.
+ *		with *lost set when the connection broke, or NULL with *oom.  sent
+ *		(if not NULL) is called with arg once the call is on its way.
  */
 static PGresult *
-exec_batch(struct worker *w, struct gw_job **jobs, int n, bool *lost, bool *oom)
+exec_batch(struct worker *w, struct gw_job **jobs, int n, bool *lost, bool *oom,
+		   void (*sent) (void *arg), void *arg)
 {
 	struct gw_buf fields;
 	struct gw_buf payloads;
@@ -299,7 +304,7 @@ exec_batch(struct worker *w, struct gw_job **jobs, int n, bool *lost, bool *oom)
 	lengths[1] = (int) payloads.len;
 	values[2] = tids.data;
 	lengths[2] = (int) tids.len;
-	res = db_exec(&w->db, GW_STMT_INGEST_BATCH, values, lengths, lost);
+	res = db_exec(&w->db, GW_STMT_INGEST_BATCH, values, lengths, lost, sent, arg);
 
 done:
 	buf_free(&fields);
@@ -427,7 +432,7 @@ is_conflict(const char *sqlstate)
  *		what happens when it fails) and fill in every job's result.
  */
 static void
-run_ingest(struct worker *w, struct gw_job **jobs, int n)
+run_ingest(struct worker *w, struct gw_job **jobs, int n, void (*sent) (void *arg), void *arg)
 {
 	int			attempt;
 	bool		reconnected = false;
@@ -437,7 +442,7 @@ run_ingest(struct worker *w, struct gw_job **jobs, int n)
 	{
 		bool		lost;
 		bool		oom;
-		PGresult   *res = exec_batch(w, jobs, n, &lost, &oom);
+		PGresult   *res = exec_batch(w, jobs, n, &lost, &oom, sent, arg);
 		char		sqlstate[6];
 		const char *message;
 		const char *detail;
@@ -486,7 +491,7 @@ run_ingest(struct worker *w, struct gw_job **jobs, int n)
 				   w->number, n, sqlstate, message);
 			PQclear(res);
 			for (i = 0; i < n; i++)
-				run_ingest(w, &jobs[i], 1);
+				run_ingest(w, &jobs[i], 1, NULL, NULL);
 			return;
 		}
 		for (i = 0; i < n; i++)
@@ -512,7 +517,8 @@ run_statement(struct worker *w, struct gw_job *job)
 	{
 		bool		lost;
 		const char *sqlstate;
-		PGresult   *res = db_exec(&w->db, job->statement, job->values, job->lengths, &lost);
+		PGresult   *res = db_exec(&w->db, job->statement, job->values, job->lengths, &lost,
+								  NULL, NULL);
 
 		if (lost)
 		{
@@ -791,19 +797,113 @@ worker_without_connection(struct worker *w)
 			  "The gateway cannot connect to the database.");
 }
 
+/* The jobs of a committed batch, not yet answered (see answer_batch). */
+struct answer
+{
+	struct gw_job **jobs;
+	int			n;
+};
+
+/*
+ * answer_batch
+ *		Call done() for the jobs of a committed batch (arg: a struct
+ *		answer), unless that happened already, and stop counting them as
+ *		running.
+ */
+static void
+answer_batch(void *arg)
+{
+	struct answer *a = arg;
+	int			i;
+
+	if (a->n == 0)
+		return;
+	for (i = 0; i < a->n; i++)
+		a->jobs[i]->done(a->jobs[i]);
+	pthread_mutex_lock(&q.lock);
+	q.running -= (size_t) a->n;
+	pthread_mutex_unlock(&q.lock);
+	a->n = 0;
+}
+
+/*
+ * take_ingest
+ *		Move the oldest queued ingest jobs into jobs[] (up to --max-batch,
+ *		and MAX_BATCH_BYTES but at least one) and count them as running;
+ *		returns how many.  The caller holds q.lock and an ingest slot.
+ */
+static int
+take_ingest(struct gw_job **jobs)
+{
+	int			n = 0;
+	size_t		bytes = 0;
+
+	while (n < gw_config.max_batch && q.ingest.head != NULL)
+	{
+		const struct gw_record *r = q.ingest.head->record;
+		size_t		size = r->fields_len + r->payload_len + r->tid_len;
+
+		if (n > 0 && bytes + size > MAX_BATCH_BYTES)
+			break;
+		bytes += size;
+		jobs[n++] = fifo_pop(&q.ingest);
+	}
+	q.running += (size_t) n;
+	metrics_queue_add(-(long) n);
+	return n;
+}
+
+/*
+ * ingest_chain
+ *		Store the batch jobs[0..n), taken with an ingest slot; then, while
+ *		more records are queued and no statement job waits, take the next
+ *		batch at once on the same slot and send it *before* answering the
+ *		previous one's requests: the database starts on it while this
+ *		thread answers, and no other worker has to wake up to take it.
+ *		Gives the slot back at the end.  jobs has room for two batches.
+ */
+static void
+ingest_chain(struct worker *w, struct gw_job **jobs, int n)
+{
+	struct answer prev = {NULL, 0};
+	struct gw_job **cur = jobs;
+
+	for (;;)
+	{
+		run_ingest(w, cur, n, answer_batch, &prev);
+		answer_batch(&prev);	/* if the call never went out */
+		prev.jobs = cur;
+		prev.n = n;
+		cur = (cur == jobs) ? jobs + gw_config.max_batch : jobs;
+
+		pthread_mutex_lock(&q.lock);
+		n = (w->db.conn != NULL && q.other.len == 0) ? take_ingest(cur) : 0;
+		if (n == 0)
+		{
+			q.ingesting--;
+			if (work_available())
+				pthread_cond_signal(&q.cond);
+		}
+		pthread_mutex_unlock(&q.lock);
+		if (n == 0)
+			break;
+	}
+	answer_batch(&prev);
+}
+
 /*
  * worker_main
  *		A database worker: get a connection, wait for jobs, take either one
  *		statement job or every queued ingest job (up to --max-batch and
  *		MAX_BATCH_BYTES), run them, call their done() after the result (for
- *		ingest: after the commit), and loop until batch_stop with an empty
- *		queue.
+ *		ingest: after the commit; ingest_chain), and loop until batch_stop
+ *		with an empty queue.
  */
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct gw_job **jobs = malloc(sizeof(struct gw_job *) * (size_t) gw_config.max_batch);
+	struct gw_job **jobs = malloc(sizeof(struct gw_job *) * 2 * (size_t) gw_config.max_batch);
 
 	if (jobs == NULL)
 	{
@@ -813,7 +913,6 @@ worker_main(void *arg)
 	for (;;)
 	{
 		int			n = 0;
-		size_t		bytes = 0;
 		struct gw_job *stmt_job = NULL;
 		bool		stop;
 
@@ -846,24 +945,16 @@ worker_main(void *arg)
 
 		pthread_mutex_lock(&q.lock);
 		if (q.other.len > 0)
+		{
 			stmt_job = fifo_pop(&q.other);
+			q.running++;
+			metrics_queue_add(-1);
+		}
 		else if (can_take_ingest())
 		{
-			while (n < gw_config.max_batch && q.ingest.head != NULL)
-			{
-				const struct gw_record *r = q.ingest.head->record;
-				size_t		size = r->fields_len + r->payload_len + r->tid_len;
-
-				if (n > 0 && bytes + size > MAX_BATCH_BYTES)
-					break;
-				bytes += size;
-				jobs[n++] = fifo_pop(&q.ingest);
-			}
-			if (n > 0)
-				q.ingesting++;
+			n = take_ingest(jobs);
+			q.ingesting++;
 		}
-		q.running += stmt_job ? 1 : (size_t) n;
-		metrics_queue_add(-(long) (stmt_job ? 1 : n));
 		if (work_available())
 			pthread_cond_signal(&q.cond);	/* more for another worker */
 		pthread_mutex_unlock(&q.lock);
@@ -876,23 +967,14 @@ worker_main(void *arg)
 			stmt_job->done(stmt_job);
 		}
 		else if (n > 0)
+			ingest_chain(w, jobs, n);	/* answers its jobs itself */
+
+		if (stmt_job != NULL)
 		{
-			int			i;
-
-			run_ingest(w, jobs, n);
-			/* committed: the next batch may start before these are answered */
 			pthread_mutex_lock(&q.lock);
-			q.ingesting--;
-			if (work_available())
-				pthread_cond_signal(&q.cond);
+			q.running--;
 			pthread_mutex_unlock(&q.lock);
-			for (i = 0; i < n; i++)
-				jobs[i]->done(jobs[i]);
 		}
-
-		pthread_mutex_lock(&q.lock);
-		q.running -= stmt_job ? 1 : (size_t) n;
-		pthread_mutex_unlock(&q.lock);
 	}
 	free(jobs);
 	worker_lost(w);

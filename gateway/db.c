@@ -230,9 +230,35 @@ run_command(PGconn *conn, const char *sql, PGresult **err)
 	return false;
 }
 
+/*
+ * The result of the statement just sent, like PQexecPrepared's: the last
+ * one, an error preferred.  NULL when the connection broke.
+ */
+static PGresult *
+await_result(PGconn *conn)
+{
+	PGresult   *res = NULL;
+	PGresult   *r;
+
+	while ((r = PQgetResult(conn)) != NULL)
+	{
+		if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR &&
+			PQresultStatus(r) != PGRES_FATAL_ERROR)
+		{
+			PQclear(r);
+			continue;
+		}
+		PQclear(res);
+		res = r;
+		if (PQstatus(conn) != CONNECTION_OK)
+			break;
+	}
+	return res;
+}
+
 PGresult *
 db_exec(struct gw_db *db, int stmt, const char *const *values,
-		const int *lengths, bool *lost)
+		const int *lengths, bool *lost, void (*sent) (void *arg), void *arg)
 {
 	const struct gw_statement *s = &route_statements[stmt];
 	int			formats[GW_MAX_PARAMS];
@@ -267,7 +293,11 @@ db_exec(struct gw_db *db, int stmt, const char *const *values,
 		}
 	}
 
-	res = PQexecPrepared(db->conn, s->name, s->nparams, values, lengths, formats, 0);
+	if (!PQsendQueryPrepared(db->conn, s->name, s->nparams, values, lengths, formats, 0))
+		goto lost;
+	if (sent != NULL)
+		sent(arg);
+	res = await_result(db->conn);
 	if (res == NULL || PQstatus(db->conn) != CONNECTION_OK)
 	{
 		PQclear(res);

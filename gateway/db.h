@@ -60,10 +60,14 @@ extern void db_close(struct gw_db *db);
  *		SQL NULL); a read-only statement runs inside BEGIN READ ONLY ...
  *		COMMIT.  Returns the result (the caller PQclear()s it; on a failed
  *		statement it is the error result), or NULL when the connection is
- *		gone (then *lost is set and the connection is closed).
+ *		gone (then *lost is set and the connection is closed).  sent, if
+ *		not NULL, is called with arg once the statement has been sent and
+ *		before its result is awaited (not when sending failed): work to do
+ *		while the server runs it.
  */
 extern PGresult *db_exec(struct gw_db *db, int stmt, const char *const *values,
-						 const int *lengths, bool *lost);
+						 const int *lengths, bool *lost,
+						 void (*sent) (void *arg), void *arg);
 
 /*
  * db_error_fields
