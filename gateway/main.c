@@ -590,8 +590,8 @@ main(int argc, char **argv)
 		batch_stop();
 		return 1;
 	}
-	gw_log(GW_LOG_INFO, "listening on %s port %d (%d HTTP threads, %d database workers, "
-		   "%d ingest batches at once, max body %zu bytes)",
+	gw_log(GW_LOG_INFO, "listening on %s port %d (HTTP threads: %d, database workers: %d, "
+		   "ingest batches at once: %d, max body: %zu bytes)",
 		   gw_config.listen, gw_config.port, gw_config.threads, gw_config.db_connections,
 		   gw_config.ingest_batches < gw_config.db_connections ?
 		   gw_config.ingest_batches : gw_config.db_connections,
