@@ -60,6 +60,7 @@ CREATE FUNCTION telemetrics_api.version()
 RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 	SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'telemetrics'
 $$;

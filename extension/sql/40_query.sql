@@ -20,6 +20,7 @@ CREATE FUNCTION telemetrics_api.query_records(
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	c_max_interval	constant numeric := 2592000;	-- 30 days, in seconds

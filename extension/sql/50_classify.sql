@@ -669,6 +669,7 @@ CREATE FUNCTION telemetrics_api.explain_payload(p_payload text, p_classification
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 BEGIN
 	IF p_payload IS NULL THEN
@@ -684,6 +685,7 @@ CREATE FUNCTION telemetrics_api.explain_record(p_id bigint)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_rec		telemetrics.records;
@@ -714,6 +716,7 @@ CREATE FUNCTION telemetrics_api.blacklist_list()
 RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 	SELECT pg_catalog.jsonb_build_object(
 		'rules', coalesce((SELECT pg_catalog.jsonb_agg(telemetrics.rule_json(b) ORDER BY b.function, b.module NULLS FIRST, b.match)

@@ -200,6 +200,7 @@ CREATE FUNCTION telemetrics_api.reclassify_status(p_id bigint DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_job	jsonb;

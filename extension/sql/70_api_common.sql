@@ -7,6 +7,14 @@
 -- parameters, values of the wrong form and bad page cursors raise 22023
 -- (invalid_parameter_value, HTTP 400) with a message naming the parameter;
 -- an id that does not exist raises P0002 (no_data_found, HTTP 404).
+--
+-- Every read function of the API (the STABLE ones, here and in
+-- 30_ingest.sql, 40_query.sql, 50_classify.sql, 55_reclassify_jobs.sql)
+-- runs with jit = off.  PostgreSQL's default (jit on, jit_above_cost
+-- 100000) compiled some of their queries on every call once the records
+-- table held two million rows: search_records' p99 went from 10.5 to
+-- 238 ms, query_records' from 4.4 to 89, export_records_csv's from 4.1 to
+-- 99 (bench/README.md).  They run in milliseconds; compiling costs more.
 
 -- api_params: p_params as an object (NULL is {}); raises 22023 if it is
 -- not an object or has a key outside p_allowed.

@@ -210,6 +210,7 @@ CREATE FUNCTION telemetrics_api.search_records(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params,
@@ -298,6 +299,7 @@ CREATE FUNCTION telemetrics_api.get_record(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id']);
@@ -332,6 +334,7 @@ CREATE FUNCTION telemetrics_api.export_records_csv(p_params jsonb)
 RETURNS SETOF text
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 ROWS 1000
 AS $$
 DECLARE
@@ -364,6 +367,7 @@ CREATE FUNCTION telemetrics_api.list_filter_choices(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, '{}');

@@ -19,6 +19,7 @@ CREATE FUNCTION telemetrics_api.list_builds(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days', 'all']);
@@ -51,6 +52,7 @@ CREATE FUNCTION telemetrics_api.get_stats(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days', 'top']);
@@ -134,6 +136,7 @@ CREATE FUNCTION telemetrics_api.get_population(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days', 'all']);
@@ -204,6 +207,7 @@ CREATE FUNCTION telemetrics_api.get_thermal(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['weeks', 'top']);
@@ -255,6 +259,7 @@ CREATE FUNCTION telemetrics_api.quarantine_summary(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days']);
@@ -320,6 +325,7 @@ CREATE FUNCTION telemetrics_api.get_retention(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, '{}');

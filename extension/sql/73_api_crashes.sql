@@ -38,6 +38,7 @@ CREATE FUNCTION telemetrics_api.top_crashes(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params,
@@ -171,6 +172,7 @@ CREATE FUNCTION telemetrics_api.get_guilty(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id', 'machines']);
@@ -253,6 +255,7 @@ CREATE FUNCTION telemetrics_api.list_guilty_backtraces(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params,
@@ -312,6 +315,7 @@ CREATE FUNCTION telemetrics_api.crash_rate(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['days', 'builds']);
@@ -376,6 +380,7 @@ CREATE FUNCTION telemetrics_api.list_new_guilties(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['build', 'page', 'page_size']);
@@ -509,6 +514,7 @@ CREATE FUNCTION telemetrics_api.list_hidden_guilties(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, '{}');
@@ -525,6 +531,7 @@ CREATE FUNCTION telemetrics_api.list_blacklist(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, '{}');
@@ -607,6 +614,7 @@ CREATE FUNCTION telemetrics_api.get_reclassify(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id']);
@@ -625,6 +633,7 @@ CREATE FUNCTION telemetrics_api.explain_record_crash(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['id']);

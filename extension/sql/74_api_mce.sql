@@ -11,6 +11,7 @@ CREATE FUNCTION telemetrics_api.get_mce(p_params jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
 	v_params	jsonb := telemetrics.api_params(p_params, ARRAY['weeks', 'top']);
