@@ -44,17 +44,10 @@ value_ends(const char *p, const char *end)
 	return p == end || is_ws(*p) || *p == ',' || *p == '}';
 }
 
-/*
- * scan_string
- *		p points after an opening quote.  Find the closing quote; the
- *		string's text goes to *out: borrowed from the input when it has no
- *		escape, else decoded into *scratch (advanced).  Returns the position
- *		after the closing quote, or NULL for anything the fast path leaves
- *		alone (no closing quote, a control character, a \u or unknown
- *		escape).  allow_escapes false: any backslash gives NULL.
- */
-static const char *
-scan_string(const char *p, const char *end, bool allow_escapes, TmStr *out, char **scratch)
+/* tm_json_scan_string: see fields_scan.h. */
+const char *
+tm_json_scan_string(const char *p, const char *end, bool allow_escapes, TmStr *out,
+					char **scratch)
 {
 	const char *start = p;
 	char	   *dst;
@@ -153,7 +146,7 @@ tm_fields_scan(const char *json, size_t len, TmStr *field, char *scratch)
 
 		if (p == end || *p != '"')
 			return false;
-		p = scan_string(p + 1, end, false, &key, &scratch);
+		p = tm_json_scan_string(p + 1, end, false, &key, &scratch);
 		if (p == NULL)
 			return false;
 		p = skip_ws(p, end);
@@ -167,7 +160,7 @@ tm_fields_scan(const char *json, size_t len, TmStr *field, char *scratch)
 		value.len = 0;
 		if (*p == '"')
 		{
-			p = scan_string(p + 1, end, true, &value, &scratch);
+			p = tm_json_scan_string(p + 1, end, true, &value, &scratch);
 			if (p == NULL)
 				return false;
 		}

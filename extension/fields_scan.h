@@ -25,4 +25,18 @@
  */
 extern bool tm_fields_scan(const char *json, size_t len, TmStr *field, char *scratch);
 
+/*
+ * tm_json_scan_string
+ *		p points after a JSON string's opening quote.  Find the closing
+ *		quote; the string's text goes to *out: borrowed from the input when
+ *		it has no escape, else decoded into *scratch (advanced).  Returns
+ *		the position after the closing quote, or NULL for anything left to
+ *		a full parser: no closing quote, a control character, a \u or
+ *		unknown escape, or (allow_escapes false) any backslash.  Bytes from
+ *		0x80 up are taken as they are (the caller checks UTF-8 if it must).
+ *		Shared with the gateway's v3 reader (gateway/v3flat.c).
+ */
+extern const char *tm_json_scan_string(const char *p, const char *end, bool allow_escapes,
+									   TmStr *out, char **scratch);
+
 #endif							/* TELEMETRICS_FIELDS_SCAN_H */

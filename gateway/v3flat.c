@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields_scan.h"
+
 /* skip_ws: the first byte at or after p that is not JSON whitespace. */
 static const char *
 skip_ws(const char *p, const char *end)
@@ -32,93 +34,39 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/*
- * read_key
- *		p is at a key's opening quote.  Sets the key (its raw bytes) and
- *		returns the byte after its closing quote, or NULL when it is not a
- *		plain key.
- */
-static const char *
-read_key(const char *p, const char *end, struct v3flat_member *m)
+/* is_ascii: are all of s[0..len) below 0x80? */
+static bool
+is_ascii(const char *s, size_t len)
 {
-	const char *k = ++p;
+	size_t		i;
 
-	while (p < end && *p != '"')
-	{
-		unsigned char c = (unsigned char) *p;
-
-		if (c < 0x20 || c >= 0x80 || c == '\\')
-			return NULL;
-		p++;
-	}
-	if (p >= end)
-		return NULL;
-	m->key = k;
-	m->key_len = (size_t) (p - k);
-	return p + 1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+	return true;
 }
 
 /*
  * read_string
- *		p is at a string's opening quote.  Decodes it to *out (moved past
- *		the decoded bytes) and returns the byte after its closing quote, or
- *		NULL when the string is not one read here.
+ *		p is at a string's opening quote.  Sets *text, *len to its decoded
+ *		value (in the body, or in *scratch, advanced, when it has escapes)
+ *		and returns the byte after its closing quote, or NULL when the
+ *		string is not one read here.  The string scanner is the extension's
+ *		(extension/fields_scan.c); what it leaves alone is left to jansson
+ *		here too, and so is anything outside ASCII (jansson checks UTF-8).
  */
 static const char *
-read_string(const char *p, const char *end, char **out)
+read_string(const char *p, const char *end, bool allow_escapes,
+			const char **text, size_t *len, char **scratch)
 {
-	char	   *o = *out;
+	TmStr		s;
+	const char *after = tm_json_scan_string(p + 1, end, allow_escapes, &s, scratch);
 
-	p++;
-	while (p < end)
-	{
-		unsigned char c = (unsigned char) *p++;
-
-		if (c == '"')
-		{
-			*out = o;
-			return p;
-		}
-		if (c < 0x20 || c >= 0x80)
-			return NULL;
-		if (c != '\\')
-		{
-			*o++ = (char) c;
-			continue;
-		}
-		if (p >= end)
-			return NULL;
-		switch (*p++)
-		{
-			case '"':
-				*o++ = '"';
-				break;
-			case '\\':
-				*o++ = '\\';
-				break;
-			case '/':
-				*o++ = '/';
-				break;
-			case 'b':
-				*o++ = '\b';
-				break;
-			case 'f':
-				*o++ = '\f';
-				break;
-			case 'n':
-				*o++ = '\n';
-				break;
-			case 'r':
-				*o++ = '\r';
-				break;
-			case 't':
-				*o++ = '\t';
-				break;
-			default:
-				return NULL;	/* \u, or not an escape: jansson's call */
-		}
-	}
-	return NULL;
+	if (after == NULL || !is_ascii(p + 1, (size_t) (after - 1 - (p + 1))))
+		return NULL;
+	*text = s.ptr;
+	*len = s.len;
+	return after;
 }
 
 bool
@@ -145,12 +93,11 @@ v3flat_read(const char *body, size_t len, struct v3flat *f)
 	for (;;)
 	{
 		struct v3flat_member *m = &f->members[f->nmembers];
-		char	   *value = o;
 		int			i;
 
 		if (f->nmembers == V3FLAT_MAX_MEMBERS || p >= end || *p != '"')
 			return false;
-		p = read_key(p, end, m);
+		p = read_string(p, end, false, &m->key, &m->key_len, &o);
 		if (p == NULL)
 			return false;
 		p = skip_ws(p, end);
@@ -159,11 +106,9 @@ v3flat_read(const char *body, size_t len, struct v3flat *f)
 		p = skip_ws(p + 1, end);
 		if (p >= end || *p != '"')
 			return false;
-		p = read_string(p, end, &o);
+		p = read_string(p, end, true, &m->value, &m->value_len, &o);
 		if (p == NULL)
 			return false;
-		m->value = value;
-		m->value_len = (size_t) (o - value);
 		for (i = 0; i < f->nmembers; i++)
 			if (f->members[i].key_len == m->key_len &&
 				memcmp(f->members[i].key, m->key, m->key_len) == 0)

@@ -15,8 +15,9 @@
  * with jansson, which gives the exact answer, errors included.  So this
  * changes no outcome, only its cost.
  *
- * Pure C, no allocation but the one decoding buffer (unit-tested by
- * test_ingest.c, compared with jansson by fuzz/fuzz_gw_transport.c).
+ * Pure C, no allocation but the one decoding buffer; strings are read by
+ * the extension's scanner (extension/fields_scan.c).  Unit-tested by
+ * test_ingest.c, compared with jansson by fuzz/fuzz_gw_transport.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,7 +34,8 @@ struct v3flat_member
 {
 	const char *key;
 	size_t		key_len;
-	const char *value;			/* in v3flat.strings; not NUL-terminated */
+	const char *value;			/* in the body, or in v3flat.strings when it had
+								 * escapes; not NUL-terminated */
 	size_t		value_len;
 };
 
