@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  TID, buildRequest, env, fields, metric, metricsText, postV2, postV3, psqlJson, raw, request, sleep, startGateway,
+  TID, buildRequest, env, fields, holdLocks, metric, metricsText, postV2, postV3, psqlJson, raw, request, sleep, startGateway,
   stopClean, storedRecords, until,
 } from './lib.mjs';
-import { spawn } from 'node:child_process';
 
 /*
  * Open a connection, write first, then each of pieces every `every` ms until
@@ -375,10 +374,7 @@ describe('connection limits', () => {
 
   test('--request-timeout: neither a wait for the database nor an idle kept-alive connection counts; a trickled second request does', async () => {
     const gw = await startGateway(['--request-timeout', '2', '--connection-timeout', '30']);
-    const locker = spawn(path.join(env.TM_PGBIN, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(3.5); COMMIT;'],
-    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
-    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    const lockerDone = holdLocks('BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(3.5); COMMIT;');
     try {
       assert.ok(await until(() => psqlJson("SELECT count(*) FROM pg_locks WHERE relation = 'telemetrics.record_keys'::regclass AND mode = 'ExclusiveLock' AND granted") === 1),
         'the lock is held');

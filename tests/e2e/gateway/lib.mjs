@@ -189,6 +189,16 @@ export function psql(sql, { db = env.TM_DB } = {}) {
     { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, encoding: 'utf8', timeout: 30000 }).trim();
 }
 
+/**
+ * A psql session (as postgres) running sql, which takes locks and sleeps:
+ * the gateway's statements wait meanwhile.  Resolves when it has ended.
+ */
+export function holdLocks(sql) {
+  const locker = spawn(path.join(env.TM_PGBIN, 'psql'), [...pgArgs(env.TM_DB), '-c', sql],
+    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
+  return new Promise((resolve) => locker.on('exit', resolve));
+}
+
 /** Run SQL returning one JSON value (wrap your query in json_agg or similar). */
 export function psqlJson(sql, opts = {}) {
   const out = psql(sql, opts);

@@ -3,11 +3,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 
 import {
-  EXT_VERSION, TID, buildRequest, conninfo, env, fields, freePort, hex32, metric, metricsText,
+  EXT_VERSION, TID, buildRequest, conninfo, env, fields, freePort, hex32, holdLocks, metric, metricsText,
   postV2, postV3, psqlJson, raw, request, runGateway, sleep, startGateway, stopClean, storedRecords, until,
 } from './lib.mjs';
 
@@ -122,11 +120,7 @@ describe('SIGTERM and SIGINT', () => {
     const gw = await startGateway();
     const f = fields();
     // hold the lock ingest needs, so the record waits in the database
-    const psqlBin = path.join(env.TM_PGBIN, 'psql');
-    const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;'],
-    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
-    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    const lockerDone = holdLocks('BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;');
     await sleep(300);
     const answer = postV2(gw.port, f, 'waited\n');
     await sleep(300);
@@ -276,11 +270,7 @@ describe('flags and environment', () => {
 
   test('--queue-timeout: a request no worker takes in time is a 503', async () => {
     const gw = await startGateway(['--db-connections', '1', '--queue-timeout', '300']);
-    const psqlBin = path.join(env.TM_PGBIN, 'psql');
-    const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;'],
-    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
-    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    const lockerDone = holdLocks('BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;');
     try {
       await sleep(300);
       const first = postV2(gw.port, fields());		// takes the only worker, waits for the lock
@@ -295,13 +285,9 @@ describe('flags and environment', () => {
     } finally { await lockerDone; await stopClean(gw); }
   });
   test('--ingest-batches: one ingest transaction at a time by default, the next waits and the query API stays free; 2 lets a second run beside it', async () => {
-    const psqlBin = path.join(env.TM_PGBIN, 'psql');
     for (const [args, queued] of [[[], 1], [['--ingest-batches', '2'], 0]]) {
       const gw = await startGateway(['--db-connections', '2', ...args]);
-      const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-        '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;'],
-      { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
-      const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+      const lockerDone = holdLocks('BEGIN; LOCK TABLE telemetrics.record_keys IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;');
       try {
         await sleep(300);
         const f1 = fields();
@@ -330,11 +316,7 @@ describe('flags and environment', () => {
 
   test('--statement-timeout: a statement that runs out of time is a 503 with Retry-After and a JSON body; nothing is stored until it is re-sent; not the client\'s mistakes count as database errors', async () => {
     const gw = await startGateway(['--statement-timeout', '300']);
-    const psqlBin = path.join(env.TM_PGBIN, 'psql');
-    const locker = spawn(psqlBin, ['-X', '-q', '-h', '127.0.0.1', '-p', env.TM_PG_PORT, '-U', 'postgres', '-d', env.TM_DB,
-      '-c', 'BEGIN; LOCK TABLE telemetrics.record_keys, telemetrics.records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;'],
-    { env: { ...process.env, PGPASSFILE: env.PGPASSFILE }, stdio: 'ignore' });
-    const lockerDone = new Promise((resolve) => locker.on('exit', resolve));
+    const lockerDone = holdLocks('BEGIN; LOCK TABLE telemetrics.record_keys, telemetrics.records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;');
     const f = fields();
     try {
       assert.ok(await until(async () => psqlJson("SELECT count(*) FROM pg_locks WHERE relation = 'telemetrics.records'::regclass AND mode = 'AccessExclusiveLock' AND granted") === 1), 'the lock is held');
