@@ -106,11 +106,14 @@ tm_port_in_use() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# tm_free_port: print a TCP port on 127.0.0.1 that nothing listens on.
+# tm_free_port: print a TCP port on 127.0.0.1 that nothing listens on,
+# from 20000 to 32767: below Linux's ephemeral range (32768 to 60999 by
+# default), so that no client socket can take the port between this check
+# and the server's bind.
 tm_free_port() {
 	local port
 	for _ in $(seq 1 200); do
-		port=$((20000 + RANDOM % 20000))
+		port=$((20000 + RANDOM % 12768))
 		if ! tm_port_in_use "$port"; then
 			echo "$port"
 			return 0

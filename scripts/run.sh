@@ -4,12 +4,14 @@
 # the gateway role, start the gateway with demo data, and print where
 # everything is.  Ctrl-C stops all of it.
 #
-# Environment: TM_PG_PORT (default 54320), TM_HTTP_PORT (default 8080),
+# Environment: TM_PG_PORT (default 25432), TM_HTTP_PORT (default 8080),
 # TM_DEMO_MACHINES (default 200; 0 loads no demo data).
 . "$(dirname "$0")/lib.sh"
 cd "$TM_ROOT"
 
-pg_port=${TM_PG_PORT:-54320}
+# Below Linux's ephemeral port range (32768-60999), where a client
+# socket's local port could make the bind fail.
+pg_port=${TM_PG_PORT:-25432}
 http_port=${TM_HTTP_PORT:-8080}
 demo_machines=${TM_DEMO_MACHINES:-200}
 
