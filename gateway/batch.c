@@ -18,7 +18,8 @@
  * bench/README.md), one batch at a time beats two both at 16 and at 64
  * connections: two in flight halve each batch, and a batch's fixed cost
  * (the call, the commit and its WAL flush) weighs more than the overlap
- * gains.  More than one pays off when commits are slow and the CPU idle.
+ * gains.  More than one may pay when commits are slow and the CPU idle
+ * (not measured).
  * The worker whose batch committed sends the next batch before it answers
  * the committed one's requests (ingest_chain), so the database never waits
  * for those answers, nor for another worker to wake up.
