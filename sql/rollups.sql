@@ -102,6 +102,17 @@ RESET telemetrics.rollup_compact_in_background;
 -- started by this statement's trigger, it folds the delta row left above
 -- (committed) but not this transaction's own (in compacting itself, the
 -- writer would have folded both)
+-- delta rows left after waiting up to a minute for at most p_max of them
+CREATE FUNCTION pg_temp.deltas_left(p_max integer) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '60 seconds';
+BEGIN
+	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > p_max AND clock_timestamp() < deadline LOOP
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+	RETURN (SELECT count(*) FROM telemetrics.rollup_deltas);
+END
+$$;
 SET telemetrics.rollup_compact_interval = '1h';
 BEGIN;
 INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
@@ -110,16 +121,7 @@ INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_t
 VALUES (nextval('telemetrics.records_id_seq'), now(), now(), 'm3', 'host-0', 'x86_64',
 		'org.clearlinux/crash/clr', 3, '100', '6.1.0', 3, 1, 'clear-linux-os', false, 'p');
 SELECT current_setting('telemetrics.rollup_compact_in_background') AS in_background;
-DO $$
-DECLARE
-	deadline timestamptz := clock_timestamp() + interval '60 seconds';
-BEGIN
-	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > 1 AND clock_timestamp() < deadline LOOP
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END
-$$;
-SELECT count(*) AS delta_rows_left_to_the_writer FROM telemetrics.rollup_deltas;
+SELECT pg_temp.deltas_left(1) AS delta_rows_left_to_the_writer;
 COMMIT;
 -- telemetrics.rollup_compactor_start() starts one directly; true when a
 -- worker was started or a compaction runs
@@ -209,15 +211,7 @@ WHERE age = 0 AND build = '100' AND classification = 'org.clearlinux/hello/world
 -- 0.2 s after its pass folded the delta row, it is still alive
 SELECT pg_temp.store(-99);
 SELECT telemetrics.rollup_compactor_start() AS compactor_started;
-DO $$
-DECLARE
-	deadline timestamptz := clock_timestamp() + interval '60 seconds';
-BEGIN
-	WHILE (SELECT count(*) FROM telemetrics.rollup_deltas) > 0 AND clock_timestamp() < deadline LOOP
-		PERFORM pg_sleep(0.01);
-	END LOOP;
-END
-$$;
+SELECT pg_temp.deltas_left(0) AS delta_rows_after_its_pass;
 SELECT pg_sleep(0.2);
 SELECT pg_stat_clear_snapshot();
 SELECT count(*) AS compactors_alive_between_passes FROM pg_stat_activity
