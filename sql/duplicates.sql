@@ -71,3 +71,45 @@ SELECT b.outcome, b.message FROM telemetrics_api.ingest_batch(
 	ARRAY['x']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b;
 SELECT (telemetrics_api.ingest(pg_temp.rec('dup-e', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee'), 'x'::text,
 		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS valid_resend;
+
+-- Keys are claimed with plain INSERTs first; a batch in which a key was
+-- already taken goes again and tells the duplicates apart.  Every mix keeps
+-- each record's own outcome: new records, a re-sent one, one key twice, a
+-- rejected record, and a record whose store fails on another unique index
+-- (an admin's), which is rejected alone with that index's error.
+CREATE UNIQUE INDEX local_one_per_cpu ON telemetrics.records (cpu_model, received_at)
+	WHERE machine_id LIKE 'mix-%';
+SELECT b.ord, b.outcome, b.sqlstate,
+	regexp_replace(b.message, 'records_[0-9]{8}', 'records_DAY') AS message,
+	b.record->>'machine_id' AS machine_id,
+	(b.record->>'id')::bigint = (SELECT id FROM sent WHERE n = 1) AS is_dup_a
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('mix-1', '11111111111111111111111111111111') || '{"cpu_model": "c1"}',
+		  pg_temp.rec('dup-a', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa') || '{"cpu_model": "c2"}',
+		  pg_temp.rec('mix-2', '22222222222222222222222222222222') || '{"cpu_model": "c3"}',
+		  pg_temp.rec('mix-2', '22222222222222222222222222222222') || '{"cpu_model": "c4"}',
+		  pg_temp.rec('mix-3', '33333333333333333333333333333333', '5'),
+		  pg_temp.rec('mix-4', '44444444444444444444444444444444') || '{"cpu_model": "c1"}',
+		  pg_temp.rec('mix-5', '55555555555555555555555555555555') || '{"cpu_model": "c5"}'],
+	ARRAY['1', '2', '3', '4', '5', '6', '7']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b
+ORDER BY b.ord;
+-- the same without the other unique index's clash, and one record alone
+SELECT b.ord, b.outcome, b.record->>'machine_id' AS machine_id
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('mix-6', '66666666666666666666666666666666') || '{"cpu_model": "c6"}',
+		  pg_temp.rec('mix-1', '11111111111111111111111111111111') || '{"cpu_model": "c7"}',
+		  pg_temp.rec('mix-7', '77777777777777777777777777777777') || '{"cpu_model": "c8"}'],
+	ARRAY['6', '1', '7']::bytea[],
+	ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b
+ORDER BY b.ord;
+SELECT b.outcome, b.record->>'cpu_model' AS cpu_model
+FROM telemetrics_api.ingest_batch(
+	ARRAY[pg_temp.rec('mix-5', '55555555555555555555555555555555') || '{"cpu_model": "c9"}'],
+	ARRAY['5']::bytea[], ARRAY['6907c830-eed9-4ce9-81ae-76daf8d88f0f']) AS b;
+DROP INDEX telemetrics.local_one_per_cpu;
+SELECT machine_id, event_id, cpu_model, payload FROM telemetrics.records
+WHERE machine_id LIKE 'mix-%' ORDER BY machine_id, event_id;
+SELECT machine_id, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
+FROM telemetrics.quarantine WHERE machine_id LIKE 'mix-%' ORDER BY machine_id;
+SELECT count(*) AS keys_of_mix FROM telemetrics.record_keys WHERE machine_id LIKE 'mix-%';
