@@ -686,7 +686,7 @@ telemetrics_classify(PG_FUNCTION_ARGS)
 }
 
 /*
- * guilty_names
+ * tm_guilty_names
  *		The function and module of guilty group id, or false if there is no
  *		such group.  Groups this backend created or looked up come from the
  *		cache, so a group created by the classification trigger is found by
@@ -694,8 +694,8 @@ telemetrics_classify(PG_FUNCTION_ARGS)
  *		snapshot would not see it).  The strings are in the cache or in the
  *		current memory context; valid until the next cache reset.
  */
-static bool
-guilty_names(int32 id, char **fn, char **mod)
+bool
+tm_guilty_names(int32 id, char **fn, char **mod)
 {
 	MemoryContext callcxt = CurrentMemoryContext;
 	GuiltyById *hit = NULL;
@@ -764,7 +764,7 @@ tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull)
 	char	   *mod;
 	JsonbValue	v;
 
-	if (isnull || !guilty_names(id, &fn, &mod))
+	if (isnull || !tm_guilty_names(id, &fn, &mod))
 	{
 		v.type = jbvNull;
 		pushJsonbValue(state, WJB_VALUE, &v);
@@ -796,7 +796,7 @@ telemetrics_guilty_json(PG_FUNCTION_ARGS)
 	char	   *fn;
 	char	   *mod;
 
-	if (!guilty_names(id, &fn, &mod))
+	if (!tm_guilty_names(id, &fn, &mod))
 		PG_RETURN_NULL();
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	tm_push_guilty_json(&state, id, false);

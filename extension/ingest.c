@@ -91,7 +91,8 @@ typedef struct IngestItem
 	ItemState	state;
 	int64		id;				/* assigned record id */
 	pg_uuid_t	event_uuid;		/* rec.event_id as a uuid, if has_event_id */
-	Jsonb	   *json;			/* the stored record (stored or duplicate) */
+	struct varlena *json;		/* the stored record (stored or duplicate), in
+								 * the call's RecordForm */
 	char		sqlstate[6];	/* why it was rejected */
 	char	   *message;		/* in cxt */
 	MemoryContext cxt;			/* the caller's: outlives SPI_finish() */
@@ -116,15 +117,34 @@ typedef enum ClaimMode
 } ClaimMode;
 
 /*
+ * The form of the stored records' JSON a call returns: jsonb for ingest()
+ * and ingest_batch(), json text for ingest_batch_text(), whose caller (the
+ * gateway) sends it on as text (record_json.c).
+ */
+typedef enum RecordForm
+{
+	FORM_JSONB = 0,
+	FORM_TEXT = 1,
+	NUM_RECORD_FORMS
+} RecordForm;
+
+/* The function that makes each RecordForm of a stored record. */
+static const char *const record_fn[NUM_RECORD_FORMS] = {
+	[FORM_JSONB] = "telemetrics.record_json",
+	[FORM_TEXT] = "telemetrics.record_json_text"
+};
+
+/*
  * Prepared statements, kept for the life of the backend: for one record,
- * the key claim and the insert; for several, the store statement that
- * does both for arrays (the claims in each ClaimMode); the duplicate lookup
- * and the stale-key cleanup.
+ * the key claim (in each ClaimMode) and the insert; for several, the store
+ * statement that does both for arrays; the duplicate lookup and the
+ * stale-key cleanup.  Those that return stored records, in each
+ * RecordForm.
  */
 static SPIPlanPtr plan_claim_one[NUM_CLAIM_MODES];
-static SPIPlanPtr plan_insert_one = NULL;
-static SPIPlanPtr plan_store_many[NUM_CLAIM_MODES];
-static SPIPlanPtr plan_duplicates = NULL;
+static SPIPlanPtr plan_insert_one[NUM_RECORD_FORMS];
+static SPIPlanPtr plan_store_many[NUM_CLAIM_MODES][NUM_RECORD_FORMS];
+static SPIPlanPtr plan_duplicates[NUM_RECORD_FORMS];
 static SPIPlanPtr plan_drop_key = NULL;
 
 /*
@@ -404,8 +424,9 @@ make_array(Datum *values, bool *nulls, int n, Oid elemtype)
  * inputs of the keys and of the records, their unnested arrays (read twice
  * rather than through a CTE, which would copy every payload into a
  * tuplestore); the second is the claim's claim_clause, the fourth its
- * store_filter.  Returns the id and JSON of every stored record; a record
- * with a key that is not returned is a duplicate.
+ * store_filter, the fifth the record_fn of the JSON returned.  Returns the
+ * id and JSON of every stored record; a record with a key that is not
+ * returned is a duplicate.
  *
  * One record takes two plain statements instead (claim_one_sql, then
  * insert_one_sql if it has no key or got it): their executor start-up
@@ -425,7 +446,7 @@ static const char store_sql[] =
 "i.severity, i.build, i.kernel_version, i.record_version, i.payload_version, "
 "i.system_name, i.board_name, i.cpu_model, i.bios_version, i.event_id, i.external, "
 "i.payload FROM (%s) AS i%s "
-"RETURNING r.id, telemetrics.record_json(r)";
+"RETURNING r.id, %s(r)";
 
 /* The keys' input and the records' input, arrays. */
 static const char keys_input_many[] =
@@ -464,13 +485,16 @@ static const char *const store_filter[NUM_CLAIM_MODES] = {
 	[CLAIM_SKIP_TAKEN] = " WHERE i.ekey IS NULL OR i.id IN (SELECT c.record_id FROM claimed c)"
 };
 
-/* One record's insert: the store statement's parameters but the last (the key). */
+/*
+ * One record's insert: the store statement's parameters but the last (the
+ * key); %s is the record_fn.
+ */
 static const char insert_one_sql[] =
 "INSERT INTO telemetrics.records AS r (id, received_at, created_at, machine_id, "
 "host_type, arch, classification, severity, build, kernel_version, record_version, "
 "payload_version, system_name, board_name, cpu_model, bios_version, event_id, "
 "external, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-"$13, $14, $15, $16, $17, $18, $19) RETURNING r.id, telemetrics.record_json(r)";
+"$13, $14, $15, $16, $17, $18, $19) RETURNING r.id, %s(r)";
 
 /* Element types of the store statement's parameters. */
 static const Oid store_types[STORE_NPARAMS] = {
@@ -479,51 +503,74 @@ static const Oid store_types[STORE_NPARAMS] = {
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, UUIDOID
 };
 
-static void
-prepare_plans(void)
+/*
+ * The plans, each prepared when first used: a backend that serves only the
+ * gateway never prepares the jsonb forms, nor the ON CONFLICT ones until a
+ * record comes twice.
+ */
+static SPIPlanPtr
+claim_one_plan(ClaimMode mode)
 {
-	int			mode;
-
-	for (mode = 0; mode < NUM_CLAIM_MODES; mode++)
+	if (plan_claim_one[mode] == NULL)
 	{
-		if (plan_claim_one[mode] == NULL)
-		{
-			Oid			types[4] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
+		Oid			types[4] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
 
-			plan_claim_one[mode] = tm_prepare_kept(psprintf(claim_one_sql, claim_clause[mode]),
-												   4, types);
-		}
-		if (plan_store_many[mode] == NULL)
-		{
-			Oid			types[STORE_NPARAMS];
-			int			i;
-
-			for (i = 0; i < STORE_NPARAMS; i++)
-				types[i] = (i == STORE_RECEIVED_AT) ? store_types[i] : get_array_type(store_types[i]);
-			plan_store_many[mode] = tm_prepare_kept(psprintf(store_sql, keys_input_many,
-															 claim_clause[mode],
-															 store_input_many,
-															 store_filter[mode]),
-													STORE_NPARAMS, types);
-		}
+		plan_claim_one[mode] = tm_prepare_kept(psprintf(claim_one_sql, claim_clause[mode]),
+											   4, types);
 	}
-	if (plan_insert_one == NULL)
-		plan_insert_one = tm_prepare_kept(insert_one_sql, STORE_NPARAMS - 1,
-										  (Oid *) store_types);
-	if (plan_duplicates == NULL)
+	return plan_claim_one[mode];
+}
+
+static SPIPlanPtr
+insert_one_plan(RecordForm form)
+{
+	if (plan_insert_one[form] == NULL)
+		plan_insert_one[form] = tm_prepare_kept(psprintf(insert_one_sql, record_fn[form]),
+												STORE_NPARAMS - 1, (Oid *) store_types);
+	return plan_insert_one[form];
+}
+
+static SPIPlanPtr
+store_many_plan(ClaimMode mode, RecordForm form)
+{
+	if (plan_store_many[mode][form] == NULL)
+	{
+		Oid			types[STORE_NPARAMS];
+		int			i;
+
+		for (i = 0; i < STORE_NPARAMS; i++)
+			types[i] = (i == STORE_RECEIVED_AT) ? store_types[i] : get_array_type(store_types[i]);
+		plan_store_many[mode][form] =
+			tm_prepare_kept(psprintf(store_sql, keys_input_many, claim_clause[mode],
+									 store_input_many, store_filter[mode], record_fn[form]),
+							STORE_NPARAMS, types);
+	}
+	return plan_store_many[mode][form];
+}
+
+static SPIPlanPtr
+duplicates_plan(RecordForm form)
+{
+	if (plan_duplicates[form] == NULL)
 	{
 		Oid			types[2] = {UUIDARRAYOID, TEXTARRAYOID};
 
-		plan_duplicates = tm_prepare_kept(
+		plan_duplicates[form] = tm_prepare_kept(psprintf(
 			"SELECT u.e, u.m, CASE WHEN r.id IS NULL THEN NULL "
-			"ELSE telemetrics.record_json(r) END "
+			"ELSE %s(r) END "
 			"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(e, m) "
 			"JOIN telemetrics.record_keys k ON k.event_id OPERATOR(pg_catalog.=) u.e "
 			"AND k.machine_id OPERATOR(pg_catalog.=) u.m "
 			"LEFT JOIN telemetrics.records r ON r.id OPERATOR(pg_catalog.=) k.record_id "
-			"AND r.received_at OPERATOR(pg_catalog.=) k.received_at",
+			"AND r.received_at OPERATOR(pg_catalog.=) k.received_at", record_fn[form]),
 			2, types);
 	}
+	return plan_duplicates[form];
+}
+
+static SPIPlanPtr
+drop_key_plan(void)
+{
 	if (plan_drop_key == NULL)
 	{
 		Oid			types[2] = {UUIDOID, TEXTOID};
@@ -533,6 +580,7 @@ prepare_plans(void)
 			"WHERE event_id OPERATOR(pg_catalog.=) $1 AND machine_id OPERATOR(pg_catalog.=) $2",
 			2, types);
 	}
+	return plan_drop_key;
 }
 
 static bool
@@ -601,7 +649,7 @@ store_values(IngestItem *it, TimestampTz received_at, Datum *v, bool *isnull)
  */
 static void
 store_pending(IngestItem **items, int n, TimestampTz received_at,
-			  ClaimMode mode, MemoryContext result_cxt)
+			  ClaimMode mode, RecordForm form, MemoryContext result_cxt)
 {
 	Datum		args[STORE_NPARAMS];
 	char		nulls[STORE_NPARAMS];
@@ -631,7 +679,7 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
 			Datum		kargs[4] = {args[STORE_KEY], args[STORE_MACHINE_ID],
 								   args[STORE_ID], args[STORE_RECEIVED_AT]};
 
-			ret = SPI_execute_plan(plan_claim_one[mode], kargs, NULL, false, 0);
+			ret = SPI_execute_plan(claim_one_plan(mode), kargs, NULL, false, 0);
 			if (ret != SPI_OK_INSERT)
 				elog(ERROR, "claiming the key failed: %s", SPI_result_code_string(ret));
 			if (SPI_processed == 0)
@@ -641,7 +689,7 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
 				return;
 			}
 		}
-		ret = SPI_execute_plan(plan_insert_one, args, nulls, false, 0);
+		ret = SPI_execute_plan(insert_one_plan(form), args, nulls, false, 0);
 	}
 	else
 	{
@@ -675,7 +723,7 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
 			args[c] = (c == STORE_RECEIVED_AT) ? cols[c][0] :
 				make_array(cols[c], colnulls[c], npending, store_types[c]);
 		}
-		ret = SPI_execute_plan(plan_store_many[mode], args, nulls, false, 0);
+		ret = SPI_execute_plan(store_many_plan(mode, form), args, nulls, false, 0);
 	}
 	if (ret != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "storing records failed: %s", SPI_result_code_string(ret));
@@ -693,7 +741,7 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
 			{
 				MemoryContext old = MemoryContextSwitchTo(result_cxt);
 
-				items[i]->json = DatumGetJsonbPCopy(json);
+				items[i]->json = PG_DETOAST_DATUM_COPY(json);
 				MemoryContextSwitchTo(old);
 				items[i]->state = ITEM_STORED;
 				break;
@@ -720,7 +768,7 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
  *		item goes back to ITEM_VALID.  Returns true if any did.
  */
 static bool
-resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
+resolve_duplicates(IngestItem **items, int n, RecordForm form, MemoryContext result_cxt)
 {
 	Datum	   *uuids = palloc(sizeof(Datum) * n);
 	Datum	   *machines = palloc(sizeof(Datum) * n);
@@ -753,7 +801,7 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
 
 	args[0] = make_array(uuids, NULL, nlook, UUIDOID);
 	args[1] = make_array(machines, NULL, nlook, TEXTOID);
-	ret = SPI_execute_plan(plan_duplicates, args, NULL, false, 0);
+	ret = SPI_execute_plan(duplicates_plan(form), args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "looking up duplicates failed: %s", SPI_result_code_string(ret));
 	for (row = 0; row < SPI_processed; row++)
@@ -782,7 +830,7 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
 			{
 				MemoryContext old = MemoryContextSwitchTo(result_cxt);
 
-				it->json = DatumGetJsonbPCopy(json);
+				it->json = PG_DETOAST_DATUM_COPY(json);
 				MemoryContextSwitchTo(old);
 			}
 		}
@@ -804,7 +852,7 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
 		{
 			args[0] = UUIDPGetDatum(&it->event_uuid);
 			args[1] = text_datum(it->rec.machine_id);
-			if (SPI_execute_plan(plan_drop_key, args, NULL, false, 0) != SPI_OK_DELETE)
+			if (SPI_execute_plan(drop_key_plan(), args, NULL, false, 0) != SPI_OK_DELETE)
 				elog(ERROR, "dropping a stale record key failed");
 		}
 	}
@@ -822,16 +870,15 @@ resolve_duplicates(IngestItem **items, int n, MemoryContext result_cxt)
  */
 static void
 store_items(IngestItem **items, int n, TimestampTz received_at,
-			ClaimMode mode, MemoryContext result_cxt)
+			ClaimMode mode, RecordForm form, MemoryContext result_cxt)
 {
 	int			round,
 				i;
 
-	prepare_plans();
 	for (round = 0; round < 2; round++)
 	{
-		store_pending(items, n, received_at, mode, result_cxt);
-		if (!resolve_duplicates(items, n, result_cxt))
+		store_pending(items, n, received_at, mode, form, result_cxt);
+		if (!resolve_duplicates(items, n, form, result_cxt))
 			break;
 	}
 	for (i = 0; i < n; i++)
@@ -859,6 +906,7 @@ typedef struct StoreArgs
 	int			n;
 	TimestampTz received_at;
 	ClaimMode	mode;
+	RecordForm	form;
 	MemoryContext result_cxt;
 } StoreArgs;
 
@@ -867,7 +915,7 @@ store_work(void *arg)
 {
 	StoreArgs  *a = arg;
 
-	store_items(a->items, a->n, a->received_at, a->mode, a->result_cxt);
+	store_items(a->items, a->n, a->received_at, a->mode, a->form, a->result_cxt);
 }
 
 /*
@@ -879,9 +927,9 @@ store_work(void *arg)
  */
 static ErrorData *
 store_in_subxact(IngestItem **items, int n, TimestampTz received_at,
-				 ClaimMode mode, MemoryContext result_cxt)
+				 ClaimMode mode, RecordForm form, MemoryContext result_cxt)
 {
-	StoreArgs	args = {items, n, received_at, mode, result_cxt};
+	StoreArgs	args = {items, n, received_at, mode, form, result_cxt};
 	ItemState  *saved = palloc(sizeof(ItemState) * n);
 	ErrorData  *edata;
 	int			i;
@@ -926,10 +974,10 @@ store_rejected(IngestItem *item, ErrorData *edata)
  *		The whole pipeline over items[0..n).  Must be called inside
  *		SPI_connect().  On return every item is stored, a duplicate, or
  *		rejected (and quarantined when quarantine_here is true; otherwise the
- *		caller quarantines).
+ *		caller quarantines).  The stored records' JSON is in form.
  */
 static void
-ingest_items(IngestItem *items, int n, bool quarantine_here,
+ingest_items(IngestItem *items, int n, bool quarantine_here, RecordForm form,
 			 MemoryContext result_cxt)
 {
 	TimestampTz received_at = GetCurrentTimestamp();
@@ -967,9 +1015,10 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 		 * The first attempt claims the keys with plain INSERTs (ClaimMode);
 		 * if one was taken, the second tells the duplicates apart.
 		 */
-		edata = store_in_subxact(valid, nvalid, received_at, CLAIM_PLAIN, result_cxt);
+		edata = store_in_subxact(valid, nvalid, received_at, CLAIM_PLAIN, form,
+								 result_cxt);
 		if (edata != NULL && is_key_taken(edata))
-			edata = store_in_subxact(valid, nvalid, received_at, CLAIM_SKIP_TAKEN,
+			edata = store_in_subxact(valid, nvalid, received_at, CLAIM_SKIP_TAKEN, form,
 									 result_cxt);
 		if (edata != NULL && nvalid == 1)
 			store_rejected(valid[0], edata);
@@ -978,7 +1027,7 @@ ingest_items(IngestItem *items, int n, bool quarantine_here,
 			/* some record broke the batch: one at a time, to find it */
 			for (i = 0; i < nvalid; i++)
 			{
-				edata = store_in_subxact(&valid[i], 1, received_at, CLAIM_SKIP_TAKEN,
+				edata = store_in_subxact(&valid[i], 1, received_at, CLAIM_SKIP_TAKEN, form,
 										 result_cxt);
 				if (edata != NULL)
 					store_rejected(valid[i], edata);
@@ -1090,7 +1139,7 @@ telemetrics_ingest(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ingest_items(&item, 1, false, callcxt);
+	ingest_items(&item, 1, false, FORM_JSONB, callcxt);
 	SPI_finish();
 
 	if (item.state == ITEM_REJECTED)
@@ -1116,7 +1165,7 @@ telemetrics_ingest(PG_FUNCTION_ARGS)
 	}
 
 	values[0] = CStringGetTextDatum(outcome_name(item.state));
-	values[1] = JsonbPGetDatum(item.json);
+	values[1] = PointerGetDatum(item.json);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -1149,7 +1198,7 @@ array_arg(FunctionCallInfo fcinfo, int argno, Oid elemtype,
  *		telemetrics_api.ingest_batch(fields jsonb[], payloads bytea[],
  *		tids text[]) and ingest_batch_text(fields text[], ...), both
  *		RETURNS TABLE (ord int, outcome text, sqlstate text, message text,
- *		record jsonb)
+ *		record jsonb) (ingest_batch_text: record json)
  *		Store many records in one call and one transaction; one row per
  *		record, in input order.  Rejections do not raise: they are reported
  *		in their row and quarantined in this transaction.  tids may have one
@@ -1203,7 +1252,7 @@ ingest_batch_common(FunctionCallInfo fcinfo, bool fields_are_text)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ingest_items(items, nf, true, callcxt);
+	ingest_items(items, nf, true, fields_are_text ? FORM_TEXT : FORM_JSONB, callcxt);
 	SPI_finish();
 
 	for (i = 0; i < nf; i++)
@@ -1222,7 +1271,7 @@ ingest_batch_common(FunctionCallInfo fcinfo, bool fields_are_text)
 		else
 		{
 			nulls[2] = nulls[3] = true;
-			values[4] = JsonbPGetDatum(items[i].json);
+			values[4] = PointerGetDatum(items[i].json);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

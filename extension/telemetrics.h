@@ -68,6 +68,14 @@ extern const TmBlacklist *tm_blacklist_get(LOCKMODE lockmode);
  */
 extern void tm_push_guilty_json(JsonbParseState **state, int32 id, bool isnull);
 
+/*
+ * tm_guilty_names
+ *		The function and module of guilty group id (classify.c), or false if
+ *		there is no such group.  Valid until the next reset of the groups'
+ *		cache.
+ */
+extern bool tm_guilty_names(int32 id, char **fn, char **mod);
+
 /* ingest.c */
 extern void tm_sqlstate_errcode(const char *sqlstate, int *code);
 

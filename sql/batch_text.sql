@@ -60,9 +60,14 @@ SELECT b.* FROM telemetrics_api.ingest_batch_text(
 SELECT c.n, c.what, t.outcome, t.sqlstate, t.message,
 	   (j.outcome, j.sqlstate, j.message) IS NOT DISTINCT FROM (t.outcome, t.sqlstate, t.message) AS same_outcome,
 	   (j.record - 'id' - 'machine_id' - 'ts_reception') IS NOT DISTINCT FROM
-	   (t.record - 'id' - 'machine_id' - 'ts_reception') AS same_record
+	   (t.record::jsonb - 'id' - 'machine_id' - 'ts_reception') AS same_record
 FROM cases c JOIN via_jsonb j ON j.ord = c.n JOIN via_text t ON t.ord = c.n
 ORDER BY c.n;
+-- the text variant's records are json: record_json()'s text, to the byte
+SELECT pg_typeof(t.record) AS record_type, count(*) AS records,
+	   count(*) FILTER (WHERE t.record::text = telemetrics.record_json(r)::text) AS same_text
+FROM via_text t JOIN telemetrics.records r ON r.id = (t.record->>'id')::bigint
+GROUP BY 1;
 -- what was stored for the cases that read a field differently
 SELECT r.machine_id, r.severity, r.arch, r.host_type, r.cpu_model, r.build, r.external,
 	   r.record_version
@@ -133,7 +138,7 @@ SELECT count(*) AS differing
 FROM gen_jsonb j JOIN gen_text t USING (ord)
 WHERE (j.outcome, j.sqlstate, j.message) IS DISTINCT FROM (t.outcome, t.sqlstate, t.message)
    OR (j.record - 'id' - 'machine_id' - 'ts_reception') IS DISTINCT FROM
-	  (t.record - 'id' - 'machine_id' - 'ts_reception');
+	  (t.record::jsonb - 'id' - 'machine_id' - 'ts_reception');
 SELECT outcome, sqlstate, count(*) FROM gen_text GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- one hundred records in one call, a duplicate of an earlier one among them

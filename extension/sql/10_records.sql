@@ -118,3 +118,13 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'telemetrics_record_json';
 COMMENT ON FUNCTION telemetrics.record_json(telemetrics.records) IS
 	'a record as JSON, with the keys of the reference backend''s 201 body';
+
+-- The same as json, that is as text: exactly record_json(r)::text, written
+-- straight from the row (what ingest_batch_text() returns to the gateway,
+-- which sends it on as text).
+CREATE FUNCTION telemetrics.record_json_text(r telemetrics.records)
+RETURNS json
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'telemetrics_record_json_text';
+COMMENT ON FUNCTION telemetrics.record_json_text(telemetrics.records) IS
+	'record_json(r) as json text, the same to the byte as record_json(r)::text, without building the jsonb';

@@ -37,12 +37,13 @@ COMMENT ON FUNCTION telemetrics_api.ingest_batch(jsonb[], bytea[], text[]) IS
 
 CREATE FUNCTION telemetrics_api.ingest_batch_text(
 	p_fields text[], p_payloads bytea[], p_tids text[])
-RETURNS TABLE (ord integer, outcome text, sqlstate text, message text, record jsonb)
+RETURNS TABLE (ord integer, outcome text, sqlstate text, message text, record json)
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'telemetrics_ingest_batch_text';
 COMMENT ON FUNCTION telemetrics_api.ingest_batch_text(text[], bytea[], text[]) IS
-	'ingest_batch() with each record''s fields as JSON text (what the gateway sends), read without making jsonb of them: '
+	'ingest_batch() with each record''s fields as JSON text (what the gateway sends), read without making jsonb of them, '
+	'and each record as json (record_json_text: the text of ingest_batch()''s jsonb, without building it): '
 	'the same outcomes, but text that jsonb input would refuse rejects its record alone (22P02, 22P05, 22003, 54001)';
 
 CREATE FUNCTION telemetrics_api.quarantine_request(
