@@ -314,6 +314,34 @@ done:
 	return res;
 }
 
+/*
+ * record_id_of
+ *		The stored record's id, for the log: the digits its JSON opens with,
+ *		or "" if it opens otherwise.  The record's JSON always opens with
+ *		{"id": N (jsonb's key order puts the shortest key first, and
+ *		record_json_text() writes that order); taking the id from the text
+ *		spares the database parsing every record's JSON again for it, which
+ *		json's ->> does.
+ */
+static void
+record_id_of(const char *json, char *out, size_t size)
+{
+	static const char prefix[] = "{\"id\": ";
+	size_t		n = 0;
+
+	if (strncmp(json, prefix, sizeof(prefix) - 1) == 0)
+	{
+		const char *p = json + sizeof(prefix) - 1;
+
+		while (n + 1 < size && p[n] >= '0' && p[n] <= '9')
+		{
+			out[n] = p[n];
+			n++;
+		}
+	}
+	out[n] = '\0';
+}
+
 /* Fill each job's result from ingest_batch's rows. */
 static void
 take_batch_rows(struct gw_job **jobs, int n, const PGresult *res)
@@ -323,7 +351,7 @@ take_batch_rows(struct gw_job **jobs, int n, const PGresult *res)
 	int			r;
 	int			i;
 
-	if (seen == NULL || PQnfields(res) != 6)
+	if (seen == NULL || PQnfields(res) != 5)
 	{
 		for (i = 0; i < n; i++)
 			job_set_error(jobs[i], seen ? GW_ERR_DB_PROTOCOL : GW_ERR_OUT_OF_MEMORY,
@@ -356,7 +384,7 @@ take_batch_rows(struct gw_job **jobs, int n, const PGresult *res)
 				continue;
 			}
 			memcpy(job->body, PQgetvalue(res, r, 4), job->body_len + 1);
-			snprintf(job->record_id, sizeof(job->record_id), "%s", PQgetvalue(res, r, 5));
+			record_id_of(job->body, job->record_id, sizeof(job->record_id));
 			metrics_record(stored ? GW_OUTCOME_STORED : GW_OUTCOME_DUPLICATE, NULL);
 		}
 		else if (strcmp(outcome, "rejected") == 0)

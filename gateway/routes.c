@@ -36,8 +36,7 @@
 const struct gw_statement route_statements[GW_NUM_STATEMENTS] = {
 	[GW_STMT_INGEST_BATCH] = {
 		"ingest_batch",
-		"SELECT b.ord, b.outcome, b.sqlstate, b.message, b.record::pg_catalog.text, "
-		"b.record OPERATOR(pg_catalog.->>) 'id' "
+		"SELECT b.ord, b.outcome, b.sqlstate, b.message, b.record::pg_catalog.text "
 		"FROM telemetrics_api.ingest_batch_text($1, $2, $3) AS b",
 		3, {TEXTARRAYOID, BYTEAARRAYOID, TEXTARRAYOID}, false, false
 	},
