@@ -45,6 +45,23 @@ SELECT regexp_replace(regexp_replace(replace(telemetrics.record_json_text(r)::te
 FROM telemetrics.records r
 WHERE machine_id IN ('json-3', 'json-crash') ORDER BY machine_id;
 
+-- a record whose JSON text could need more than 1 GB (every byte of a
+-- 180 MiB payload might take six) is refused with 54000, not written
+INSERT INTO telemetrics.records (id, received_at, created_at, machine_id, host_type, arch,
+	classification, severity, build, kernel_version, record_version, payload_version,
+	system_name, board_name, cpu_model, bios_version, external, payload)
+VALUES (nextval('telemetrics.records_id_seq'), now(), to_timestamp(1700000000), 'json-huge',
+		'h', 'x86_64', 'org.clearlinux/json/test', 1, '1', '6.1.0', 4, 1, 'os', 'b', 'c', 'v',
+		false, repeat('x', 180 * 1024 * 1024));
+DO $$
+BEGIN
+	PERFORM telemetrics.record_json_text(r) FROM telemetrics.records r WHERE machine_id = 'json-huge';
+	RAISE NOTICE 'written?';
+EXCEPTION WHEN OTHERS THEN
+	RAISE NOTICE '% | %', SQLSTATE, SQLERRM;
+END
+$$;
+
 -- STRICT: no row, no JSON
 SELECT telemetrics.record_json_text(NULL::telemetrics.records) IS NULL AS strict_null;
 DELETE FROM telemetrics.records WHERE machine_id LIKE 'json-%';
