@@ -16,7 +16,9 @@
  *	   the duplicates point at.  Statement-level triggers on
  *	   telemetrics.records therefore fire once per batch.  The claims are
  *	   plain INSERTs first; only when a key was taken does the batch go
- *	   again, in a new subtransaction, with ON CONFLICT DO NOTHING;
+ *	   again, in a new subtransaction, with ON CONFLICT DO NOTHING.  One
+ *	   record's plain claim is a heap and index insert (record_keys.c),
+ *	   and its insert a statement of its own;
  *	4. if that subtransaction fails with a data error (SQLSTATE class 22 or
  *	   23), redo step 3 one record at a time, each in its own
  *	   subtransaction, so that one bad record never costs the others; any
@@ -678,11 +680,21 @@ store_pending(IngestItem **items, int n, TimestampTz received_at,
 		{
 			Datum		kargs[4] = {args[STORE_KEY], args[STORE_MACHINE_ID],
 								   args[STORE_ID], args[STORE_RECEIVED_AT]};
+			bool		claimed;
 
-			ret = SPI_execute_plan(claim_one_plan(mode), kargs, NULL, false, 0);
-			if (ret != SPI_OK_INSERT)
-				elog(ERROR, "claiming the key failed: %s", SPI_result_code_string(ret));
-			if (SPI_processed == 0)
+			/* a plain claim without the executor, if the table allows */
+			if (mode == CLAIM_PLAIN &&
+				tm_claim_key(&items[i]->event_uuid, args[STORE_MACHINE_ID],
+							 items[i]->id, received_at))
+				claimed = true;
+			else
+			{
+				ret = SPI_execute_plan(claim_one_plan(mode), kargs, NULL, false, 0);
+				if (ret != SPI_OK_INSERT)
+					elog(ERROR, "claiming the key failed: %s", SPI_result_code_string(ret));
+				claimed = (SPI_processed > 0);
+			}
+			if (!claimed)
 			{
 				items[i]->state = ITEM_DUPLICATE;
 				items[i]->json = NULL;

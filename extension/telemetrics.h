@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "utils/jsonb.h"
+#include "utils/uuid.h"
 
 #include "storage/lockdefs.h"
 
@@ -185,6 +186,19 @@ extern bool tm_quarantine_autonomous(const TmRejected *rej);
  */
 extern ErrorData *tm_in_subxact(void (*work) (void *arg), void *arg,
 								bool (*caught) (int sqlerrcode));
+
+/*
+ * tm_claim_key (record_keys.c)
+ *		Claim one record's key: insert (event_id, machine_id, record_id,
+ *		received_at) into telemetrics.record_keys with a heap insert and an
+ *		insert into each index, when the table is still as the extension
+ *		made it and the user may insert into it.  A key already claimed
+ *		raises unique_violation on record_keys_pkey, as the INSERT would.
+ *		Returns false, having inserted nothing, otherwise: the caller then
+ *		runs its INSERT.
+ */
+extern bool tm_claim_key(const pg_uuid_t *event_id, Datum machine_id, int64 record_id,
+						 TimestampTz received_at);
 
 /* spi_plans.c */
 extern SPIPlanPtr tm_prepare_kept(const char *sql, int nargs, Oid *argtypes);

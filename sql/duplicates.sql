@@ -113,3 +113,62 @@ WHERE machine_id LIKE 'mix-%' ORDER BY machine_id, event_id;
 SELECT machine_id, sqlstate, regexp_replace(message, 'records_[0-9]{8}', 'records_DAY') AS message
 FROM telemetrics.quarantine WHERE machine_id LIKE 'mix-%' ORDER BY machine_id;
 SELECT count(*) AS keys_of_mix FROM telemetrics.record_keys WHERE machine_id LIKE 'mix-%';
+
+-- A single record's key is claimed without the executor while
+-- telemetrics.record_keys is as the extension made it: into every index,
+-- an admin's plain one too, and a taken key is still a duplicate.  A
+-- table changed in a way that needs the executor (a trigger, an index on
+-- an expression) is claimed with an INSERT (the DEBUG1 line says so), with
+-- the same outcomes.
+CREATE INDEX local_keys_by_day ON telemetrics.record_keys (received_at, record_id);
+SET client_min_messages = debug1;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-1', 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1'), 'x'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS direct_new;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-1', 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1'), 'y'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS direct_resent;
+RESET client_min_messages;
+-- every row of the table is in both indexes (amcheck reads the heap and
+-- looks each row up in the index)
+CREATE EXTENSION IF NOT EXISTS amcheck;
+SELECT bt_index_check('telemetrics.record_keys_pkey', true) AS pkey_complete,
+	bt_index_check('telemetrics.local_keys_by_day', true) AS admin_index_complete;
+DROP INDEX telemetrics.local_keys_by_day;
+
+CREATE TABLE local_claims (machine_id text);
+CREATE FUNCTION local_note_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.local_claims VALUES (NEW.machine_id);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER local_note_claim BEFORE INSERT ON telemetrics.record_keys
+	FOR EACH ROW EXECUTE FUNCTION local_note_claim();
+SET client_min_messages = debug1;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-2', 'd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2'), 'x'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_trigger_new;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-2', 'd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2'), 'y'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_trigger_resent;
+RESET client_min_messages;
+DROP TRIGGER local_note_claim ON telemetrics.record_keys;
+-- the trigger saw both claims: the re-send's plain claim was rolled back
+-- with its unique violation, and its ON CONFLICT retry fires BEFORE row
+-- triggers before it finds the key taken
+SELECT machine_id, count(*) FROM local_claims GROUP BY 1;
+
+CREATE INDEX local_keys_expr ON telemetrics.record_keys ((machine_id || '/' || event_id::text));
+SET client_min_messages = debug1;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-3', 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3'), 'x'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_expr_index_new;
+SELECT (telemetrics_api.ingest(pg_temp.rec('direct-3', 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3'), 'y'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_expr_index_resent;
+RESET client_min_messages;
+SELECT count(*) AS found_through_expr_index FROM telemetrics.record_keys
+WHERE machine_id || '/' || event_id::text = 'direct-3/d3d3d3d3-d3d3-d3d3-d3d3-d3d3d3d3d3d3';
+DROP INDEX telemetrics.local_keys_expr;
+DROP TABLE local_claims;
+DROP FUNCTION local_note_claim();
+
+SELECT machine_id, count(*) AS records, min(payload) AS payload FROM telemetrics.records
+WHERE machine_id LIKE 'direct-%' GROUP BY 1 ORDER BY 1;
+SELECT machine_id, count(*) AS keys FROM telemetrics.record_keys
+WHERE machine_id LIKE 'direct-%' GROUP BY 1 ORDER BY 1;
