@@ -42,6 +42,11 @@ if $rebuild || [ ! -x "$prefix/install/bin/postgres" ]; then
 		|| tm_die "the build failed; see $src/postgresql-15.*/{configure,build}.log"
 fi
 pgc=$prefix/install/bin
+# amcheck, which sql/duplicates.sql uses to check record_keys' indexes
+if [ ! -f "$("$pgc/pg_config" --sharedir)/extension/amcheck.control" ]; then
+	make -s -C "$(echo "$src"/postgresql-15.*)/contrib/amcheck" install >/dev/null \
+		|| tm_die "building contrib/amcheck failed"
+fi
 
 # the extension, built from the checked-in files in a copy of the tree
 build=$prefix/extension
