@@ -120,12 +120,17 @@ SELECT count(*) AS keys_of_mix FROM telemetrics.record_keys WHERE machine_id LIK
 -- table changed in a way that needs the executor (a trigger, an index on
 -- an expression) is claimed with an INSERT (the DEBUG1 line says so), with
 -- the same outcomes.
+CREATE FUNCTION pg_temp.send_twice(p_machine text, p_event text)
+RETURNS TABLE (sent text, outcome text) LANGUAGE sql AS $$
+	SELECT 'new', (telemetrics_api.ingest(pg_temp.rec(p_machine, p_event), 'x'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome
+	UNION ALL
+	SELECT 'again', (telemetrics_api.ingest(pg_temp.rec(p_machine, p_event), 'y'::text,
+		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome
+$$;
 CREATE INDEX local_keys_by_day ON telemetrics.record_keys (received_at, record_id);
 SET client_min_messages = debug1;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-1', 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1'), 'x'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS direct_new;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-1', 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1'), 'y'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS direct_resent;
+SELECT * FROM pg_temp.send_twice('direct-1', 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1');
 RESET client_min_messages;
 -- every row of the table is in both indexes (amcheck reads the heap and
 -- looks each row up in the index)
@@ -144,10 +149,7 @@ $$;
 CREATE TRIGGER local_note_claim BEFORE INSERT ON telemetrics.record_keys
 	FOR EACH ROW EXECUTE FUNCTION local_note_claim();
 SET client_min_messages = debug1;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-2', 'd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2'), 'x'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_trigger_new;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-2', 'd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2'), 'y'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_trigger_resent;
+SELECT * FROM pg_temp.send_twice('direct-2', 'd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2');
 RESET client_min_messages;
 DROP TRIGGER local_note_claim ON telemetrics.record_keys;
 -- the trigger saw both claims: the re-send's plain claim was rolled back
@@ -157,10 +159,7 @@ SELECT machine_id, count(*) FROM local_claims GROUP BY 1;
 
 CREATE INDEX local_keys_expr ON telemetrics.record_keys ((machine_id || '/' || event_id::text));
 SET client_min_messages = debug1;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-3', 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3'), 'x'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_expr_index_new;
-SELECT (telemetrics_api.ingest(pg_temp.rec('direct-3', 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3'), 'y'::text,
-		'6907c830-eed9-4ce9-81ae-76daf8d88f0f')).outcome AS with_expr_index_resent;
+SELECT * FROM pg_temp.send_twice('direct-3', 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3');
 RESET client_min_messages;
 SELECT count(*) AS found_through_expr_index FROM telemetrics.record_keys
 WHERE machine_id || '/' || event_id::text = 'direct-3/d3d3d3d3-d3d3-d3d3-d3d3-d3d3d3d3d3d3';
