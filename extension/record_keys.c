@@ -24,8 +24,6 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_am_d.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
@@ -40,36 +38,6 @@
 
 /* record_keys' column types, in order, as 10_records.sql makes them */
 static const Oid key_types[KEY_NATTS] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
-
-/*
- * keys_table_plain
- *		Is rel still as the extension made it: an ordinary heap table, not a
- *		partition, with no trigger, rule, CHECK constraint or row security,
- *		and exactly the four columns of key_types, none generated?  (The
- *		relcache's own lists are read: relhas* flags stay set after a DROP
- *		until VACUUM.)
- */
-static bool
-keys_table_plain(Relation rel)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			i;
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
-		rel->rd_rel->relam != HEAP_TABLE_AM_OID || rel->rd_rel->relispartition ||
-		rel->trigdesc != NULL || rel->rd_rules != NULL ||
-		rel->rd_rel->relrowsecurity || rel->rd_rel->relchecks != 0 ||
-		desc->natts != KEY_NATTS)
-		return false;
-	for (i = 0; i < KEY_NATTS; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped || att->attgenerated != '\0' || att->atttypid != key_types[i])
-			return false;
-	}
-	return true;
-}
 
 /*
  * index_plain
@@ -110,7 +78,7 @@ tm_claim_key(const pg_uuid_t *event_id, Datum machine_id, int64 record_id,
 
 	/* the locks the INSERT takes, kept to the end of the transaction */
 	rel = table_open(relid, RowExclusiveLock);
-	plain = keys_table_plain(rel);
+	plain = tm_table_is_plain(rel, key_types, KEY_NATTS, false);
 	indexes = plain ? RelationGetIndexList(rel) : NIL;
 	idx = palloc(sizeof(Relation) * Max(list_length(indexes), 1));
 	info = palloc(sizeof(IndexInfo *) * Max(list_length(indexes), 1));

@@ -831,32 +831,19 @@ append_direct(Oid nsp, Datum *values, bool *isnull)
 	Relation	rel;
 	TupleDesc	desc;
 	bool		plain;
-	int			i;
 
 	if (!OidIsValid(relid) ||
 		pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		return false;
 	rel = table_open(relid, RowExclusiveLock);
 	desc = RelationGetDescr(rel);
-	/* the relcache's own lists: relhas* stay set after a DROP until VACUUM */
-	plain = rel->rd_rel->relkind == RELKIND_RELATION &&
-		rel->rd_rel->relam == HEAP_TABLE_AM_OID && !rel->rd_rel->relispartition &&
-		rel->trigdesc == NULL && rel->rd_rules == NULL &&
-		!rel->rd_rel->relrowsecurity && rel->rd_rel->relchecks == 0 &&
-		desc->natts == N_DELTAS;
+	plain = tm_table_is_plain(rel, plan_argtypes, N_DELTAS, true);
 	if (plain)
 	{
 		List	   *indexes = RelationGetIndexList(rel);
 
 		plain = (indexes == NIL);
 		list_free(indexes);
-	}
-	for (i = 0; plain && i < N_DELTAS; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		plain = !att->attisdropped && !att->attnotnull && att->attgenerated == '\0' &&
-			att->atttypid == plan_argtypes[i];
 	}
 	if (plain)
 		simple_heap_insert(rel, heap_form_tuple(desc, values, isnull));

@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "utils/jsonb.h"
+#include "utils/rel.h"
 #include "utils/uuid.h"
 
 #include "storage/lockdefs.h"
@@ -186,6 +187,17 @@ extern bool tm_quarantine_autonomous(const TmRejected *rej);
  */
 extern ErrorData *tm_in_subxact(void (*work) (void *arg), void *arg,
 								bool (*caught) (int sqlerrcode));
+
+/*
+ * tm_table_is_plain (direct_insert.c)
+ *		Is rel still a table as the extension makes its own: an ordinary
+ *		heap table, not a partition, with no trigger, rule, CHECK constraint
+ *		or row security, and exactly natts columns of types[], none dropped
+ *		or generated (and, when nullable, none NOT NULL)?  Then a heap
+ *		insert of a row has the effect an INSERT of it would have, but for
+ *		the table's indexes, which the caller checks.
+ */
+extern bool tm_table_is_plain(Relation rel, const Oid *types, int natts, bool nullable);
 
 /*
  * tm_claim_key (record_keys.c)
